@@ -104,9 +104,10 @@ export type GatewayCode = DocumentedCode | keyof typeof GATEWAY_ERRORS;
 
 /** Fills a documented message template (`"<parameter name>"`) with a parameter name. */
 export function documentedMessage(code: GatewayCode, parameter?: string): string {
-  const { message } = code in DOCUMENTED_ERRORS
-    ? DOCUMENTED_ERRORS[code as DocumentedCode]
-    : GATEWAY_ERRORS[code as keyof typeof GATEWAY_ERRORS];
+  const { message } =
+    code in DOCUMENTED_ERRORS
+      ? DOCUMENTED_ERRORS[code as DocumentedCode]
+      : GATEWAY_ERRORS[code as keyof typeof GATEWAY_ERRORS];
   return parameter === undefined ? message : message.replace('<parameter name>', parameter);
 }
 
@@ -145,7 +146,8 @@ export function respell(code: string, spelling: CodeSpelling): string {
  */
 export function statusOfCode(code: string): number | undefined {
   const documented = respell(code, 'documented');
-  if (documented in DOCUMENTED_ERRORS) return DOCUMENTED_ERRORS[documented as DocumentedCode].status;
+  if (documented in DOCUMENTED_ERRORS)
+    return DOCUMENTED_ERRORS[documented as DocumentedCode].status;
   for (const spelling of SPELLINGS.get(code) ?? [code]) {
     const status = METADATA_ERROR_STATUS[spelling];
     if (status !== undefined) return status;

@@ -17,9 +17,7 @@ const officialV1 = {
 
 describe('percent-encoding', () => {
   it('leaves only RFC 3986 unreserved characters, like the SDK encoder', () => {
-    expect(percentEncode("a b+c*d~e/f:g!h'i(j)k")).toBe(
-      'a%20b%2Bc%2Ad~e%2Ff%3Ag%21h%27i%28j%29k',
-    );
+    expect(percentEncode("a b+c*d~e/f:g!h'i(j)k")).toBe('a%20b%2Bc%2Ad~e%2Ff%3Ag%21h%27i%28j%29k');
     expect(percentEncode('中')).toBe('%E4%B8%AD');
   });
 });
@@ -87,7 +85,14 @@ describe('signature V3 (ACS3-HMAC-SHA256)', () => {
         },
         headers,
       },
-      ['host', 'x-acs-action', 'x-acs-content-sha256', 'x-acs-date', 'x-acs-signature-nonce', 'x-acs-version'],
+      [
+        'host',
+        'x-acs-action',
+        'x-acs-content-sha256',
+        'x-acs-date',
+        'x-acs-signature-nonce',
+        'x-acs-version',
+      ],
     );
     expect(sha256Hex(canonical)).toBe(
       '7ea06492da5221eba5297e897ce16e55f964061054b7695beedaac1145b1e259',

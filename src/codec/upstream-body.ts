@@ -1,0 +1,59 @@
+/**
+ * Turns the bytes of an upstream answer into a parsed tree, whichever format it is in: JSON or
+ * XML (any root, with or without a declaration), found by sniffing the first character rather
+ * than trusting Content-Type (gateways in front of KMS send HTML and wrong types).
+ */
+import { readXml, UnreadableXml } from './xml-read.js';
+
+export type WireFormat = 'JSON' | 'XML';
+
+export interface UpstreamBody {
+  readonly format: WireFormat;
+  /** the XML root element name; undefined for JSON */
+  readonly root: string | undefined;
+  readonly content: Record<string, unknown>;
+}
+
+/** The upstream body is not a readable KMS answer; `reason` is safe to show (never body text). */
+export class UnreadableBody extends Error {
+  override readonly name = 'UnreadableBody';
+  constructor(readonly reason: string) {
+    super(reason);
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export function readUpstreamBody(bytes: Uint8Array): UpstreamBody {
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    throw new UnreadableBody('not UTF-8 text');
+  }
+  const first = /\S/.exec(text)?.[0];
+  if (first === '{') {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      throw new UnreadableBody('malformed JSON');
+    }
+    if (!isRecord(value)) throw new UnreadableBody('JSON that is not an object');
+    return { format: 'JSON', root: undefined, content: value };
+  }
+  if (first === '<') {
+    try {
+      const { root, content } = readXml(text);
+      // An empty root (<KMS/>) parses as "": treat it as an empty object.
+      return { format: 'XML', root, content: isRecord(content) ? content : {} };
+    } catch (error) {
+      if (error instanceof UnreadableXml) throw new UnreadableBody(error.message);
+      throw error;
+    }
+  }
+  throw new UnreadableBody(first === undefined ? 'empty body' : 'neither XML nor JSON');
+}

@@ -1,0 +1,66 @@
+/**
+ * Writes a typed value as XML: an array under a name becomes repeated elements of that name
+ * (so `{Keys:{Key:[a,b]}}` is `<Keys><Key>…</Key><Key>…</Key></Keys>` and a flat array repeats
+ * its own element), booleans are `true`/`false`, text is escaped.
+ *
+ * Hand-written rather than fast-xml-parser's XMLBuilder because the builder emits invalid element
+ * names verbatim (an upstream JSON key like `a><b` would inject markup) and cannot refuse
+ * characters XML 1.0 cannot carry; both must fail loudly here instead.
+ */
+import type { Typed } from './typed.js';
+
+export const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>';
+
+/** Thrown when a value cannot be written as XML 1.0 (bad element name, forbidden character). */
+export class NotRepresentableAsXml extends Error {
+  override readonly name = 'NotRepresentableAsXml';
+}
+
+const NAME = /^[A-Za-z_\u00C0-\uFFEF][A-Za-z0-9_.\-\u00B7\u00C0-\uFFEF]*(:[A-Za-z_][\w.-]*)?$/;
+const checkedNames = new Set<string>();
+function checkName(name: string): string {
+  if (checkedNames.has(name)) return name;
+  if (!NAME.test(name)) throw new NotRepresentableAsXml('element name is not a valid XML name');
+  if (checkedNames.size < 10_000) checkedNames.add(name);
+  return name;
+}
+
+// Characters XML 1.0 forbids, and lone surrogates.
+const FORBIDDEN =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const SPECIAL = /[&<>\r]/g;
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '\r': '&#xD;' };
+
+/** The text with every character XML 1.0 cannot carry replaced by U+FFFD. */
+export function xmlSafe(text: string): string {
+  return FORBIDDEN.test(text) ? text.replace(new RegExp(FORBIDDEN.source, 'g'), '\uFFFD') : text;
+}
+
+export function escapeText(text: string): string {
+  if (FORBIDDEN.test(text)) {
+    throw new NotRepresentableAsXml('text holds a character XML 1.0 cannot carry');
+  }
+  return text.replace(SPECIAL, (c) => ESCAPES[c] as string);
+}
+
+export function element(name: string, value: Typed): string {
+  if (Array.isArray(value)) {
+    let out = '';
+    for (const item of value as readonly Typed[]) out += element(name, item);
+    return out;
+  }
+  checkName(name);
+  if (value === null) return `<${name}/>`;
+  if (typeof value === 'object') {
+    let inner = '';
+    for (const [child, childValue] of Object.entries(value)) inner += element(child, childValue);
+    return `<${name}>${inner}</${name}>`;
+  }
+  return `<${name}>${escapeText(String(value))}</${name}>`;
+}
+
+/** A whole document: the declaration, then `value` under the root element `root`. */
+export function toXmlDocument(root: string, value: Typed): string {
+  return XML_DECLARATION + element(root, value);
+}

@@ -1,0 +1,151 @@
+/**
+ * Environment → one validated Config, read once at cold start. A bad setting does not crash the
+ * import (that would surface as a bare API Gateway 502): it is reported as `problems`, and every
+ * request then answers 500 InternalFailure with the problems in the log.
+ */
+
+import { REGION_ENDPOINTS } from './kms/actions.generated.js';
+import type { CodeSpelling } from './kms/errors.js';
+import type { Credentials } from './upstream/sign-v1.js';
+
+export type Mode = 'sign' | 'passthrough';
+
+export type CredentialSource =
+  | { readonly kind: 'static'; readonly credentials: Credentials }
+  | { readonly kind: 'secrets-manager'; readonly secretArn: string }
+  | { readonly kind: 'none' };
+
+export interface Config {
+  readonly mode: Mode;
+  /** scheme://host[:port], never changed by anything the caller sends */
+  readonly endpoint: URL;
+  readonly signatureVersion: 'v1' | 'v3';
+  readonly upstreamFormat: 'JSON' | 'XML';
+  readonly timeoutMs: number;
+  readonly connectTimeoutMs: number;
+  readonly maxBodyBytes: number;
+  readonly maxAttempts: number;
+  /** time kept back from the Lambda deadline to render and return the answer */
+  readonly deadlineMarginMs: number;
+  readonly allowedActions: ReadonlySet<string> | undefined;
+  readonly codeSpelling: CodeSpelling;
+  readonly accessLog: boolean;
+  readonly credentials: CredentialSource;
+}
+
+export type ConfigResult =
+  | { readonly ok: true; readonly config: Config }
+  | { readonly ok: false; readonly problems: readonly string[] };
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export function loadConfig(env: Env): ConfigResult {
+  const problems: string[] = [];
+  const read = (name: string) => {
+    const value = env[name]?.trim();
+    return value === '' ? undefined : value;
+  };
+  function oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const value = read(name);
+    if (value === undefined) return fallback;
+    const match = allowed.find((a) => a.toLowerCase() === value.toLowerCase());
+    if (!match) problems.push(`${name} must be one of ${allowed.join(', ')}`);
+    return match ?? fallback;
+  }
+  function integer(name: string, fallback: number, min: number, max: number): number {
+    const value = read(name);
+    if (value === undefined) return fallback;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      problems.push(`${name} must be an integer from ${min} to ${max}`);
+      return fallback;
+    }
+    return n;
+  }
+
+  const mode = oneOf<Mode>('KMS_MODE', ['sign', 'passthrough'], 'sign');
+  const endpoint = readEndpoint(read('KMS_ENDPOINT'), read('KMS_REGION'), problems);
+
+  let credentials: CredentialSource = { kind: 'none' };
+  const accessKeyId = read('ALIBABA_CLOUD_ACCESS_KEY_ID');
+  const accessKeySecret = read('ALIBABA_CLOUD_ACCESS_KEY_SECRET');
+  const secretArn = read('KMS_CREDENTIALS_SECRET_ARN');
+  if (accessKeyId && accessKeySecret) {
+    credentials = {
+      kind: 'static',
+      credentials: {
+        accessKeyId,
+        accessKeySecret,
+        securityToken: read('ALIBABA_CLOUD_SECURITY_TOKEN'),
+      },
+    };
+  } else if (secretArn) {
+    credentials = { kind: 'secrets-manager', secretArn };
+  } else if (mode === 'sign') {
+    problems.push(
+      'sign mode needs ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, or KMS_CREDENTIALS_SECRET_ARN',
+    );
+  }
+
+  const allowed = read('KMS_ALLOWED_ACTIONS');
+  const config: Config = {
+    mode,
+    endpoint: endpoint ?? new URL('https://invalid.invalid'),
+    signatureVersion: oneOf('KMS_SIGNATURE_VERSION', ['v1', 'v3'], 'v1'),
+    upstreamFormat: oneOf('KMS_UPSTREAM_FORMAT', ['JSON', 'XML'], 'JSON'),
+    timeoutMs: integer('KMS_TIMEOUT_MS', 5000, 100, 900_000),
+    connectTimeoutMs: integer('KMS_CONNECT_TIMEOUT_MS', 2000, 50, 900_000),
+    maxBodyBytes: integer('KMS_MAX_BODY_BYTES', 1_048_576, 1024, 6 * 1_048_576),
+    maxAttempts: integer('KMS_MAX_ATTEMPTS', 3, 1, 10),
+    deadlineMarginMs: integer('KMS_DEADLINE_MARGIN_MS', 500, 50, 10_000),
+    allowedActions: allowed
+      ? new Set(
+          allowed
+            .split(',')
+            .map((a) => a.trim())
+            .filter(Boolean),
+        )
+      : undefined,
+    codeSpelling: oneOf<CodeSpelling>(
+      'KMS_CODE_SPELLING',
+      ['documented', 'corrected'],
+      'documented',
+    ),
+    accessLog: oneOf('KMS_ACCESS_LOG', ['true', 'false'], 'false') === 'true',
+    credentials,
+  };
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, config };
+}
+
+function readEndpoint(
+  endpoint: string | undefined,
+  region: string | undefined,
+  problems: string[],
+): URL | undefined {
+  if (endpoint) {
+    let url: URL;
+    try {
+      url = new URL(endpoint);
+    } catch {
+      problems.push('KMS_ENDPOINT must be an absolute URL');
+      return undefined;
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+      problems.push('KMS_ENDPOINT must be http:// or https://');
+    }
+    if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.username) {
+      problems.push('KMS_ENDPOINT must be scheme://host[:port] with no path, query or user');
+    }
+    return new URL(url.origin);
+  }
+  if (region) {
+    const host = Object.hasOwn(REGION_ENDPOINTS, region) ? REGION_ENDPOINTS[region] : undefined;
+    if (!host) {
+      problems.push(`KMS_REGION ${JSON.stringify(region)} is not a KMS region`);
+      return undefined;
+    }
+    return new URL(`https://${host}`);
+  }
+  problems.push('set KMS_ENDPOINT or KMS_REGION');
+  return undefined;
+}

@@ -1,0 +1,25 @@
+/** after/onError: one INFO line per request when KMS_ACCESS_LOG=true; no parameters, no bodies. */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { MiddlewareObj, Request } from '@middy/core';
+import type { GatewayEvent } from '../http/request.js';
+import type { GatewayResult } from '../http/response.js';
+import type { KmsContext } from './state.js';
+
+export function accessLog(
+  logger: Logger,
+): MiddlewareObj<GatewayEvent, GatewayResult, Error, KmsContext> {
+  const line = ({ context, response }: Request<GatewayEvent, GatewayResult, Error, KmsContext>) => {
+    const state = context.kms;
+    logger.info('kms request', {
+      action: state?.call?.action ?? state?.params?.Action,
+      method: state?.http?.method,
+      status: response?.statusCode,
+      format: state?.negotiated?.format,
+      format_source: state?.negotiated?.source,
+      latency_ms: state ? Date.now() - state.startedAt : undefined,
+      upstream_attempts: state?.upstream?.attempts,
+      upstream_latency_ms: state?.upstream?.latencyMs,
+    });
+  };
+  return { after: line, onError: line };
+}

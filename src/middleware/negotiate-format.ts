@@ -1,0 +1,24 @@
+/** before: Format > Accept > JSON decides the format of the answer, errors included. */
+import type { MiddlewareObj } from '@middy/core';
+import { negotiate } from '../http/negotiate.js';
+import type { GatewayEvent } from '../http/request.js';
+import type { GatewayResult } from '../http/response.js';
+import { gatewayError } from '../kms/envelope.js';
+import type { KmsContext } from './state.js';
+
+export function negotiateFormat(): MiddlewareObj<GatewayEvent, GatewayResult, Error, KmsContext> {
+  return {
+    before: ({ context }) => {
+      const { params, http } = context.kms;
+      const result = negotiate(params?.Format, http?.headers.accept);
+      if (result.ok) {
+        context.kms.negotiated = result;
+        return;
+      }
+      context.kms.negotiated = result.renderAs;
+      throw result.code === 'InvalidParameter'
+        ? gatewayError('InvalidParameter', { parameter: 'Format' })
+        : gatewayError('Unsupported.Format');
+    },
+  };
+}

@@ -1,0 +1,106 @@
+/**
+ * Reads an upstream HTTP answer into either a typed success value or a KmsError carrying the
+ * upstream's Code, Message, RequestId and HostId exactly. Both error shapes Alibaba uses are
+ * read: `<Error>`/JSON with RequestId, HostId, Code, Message[, Recommend], and `<KMS>`/JSON with
+ * HttpStatus, Code, Message, RequestId; lower-case `code`/`message` too.
+ */
+import { type TypedObject, typeObject, UnexpectedShape } from '../codec/typed.js';
+import { readUpstreamBody, UnreadableBody, type UpstreamBody } from '../codec/upstream-body.js';
+import { gatewayError, KmsError } from '../kms/envelope.js';
+import { statusOfCode } from '../kms/errors.js';
+import type { ActionSpec } from '../kms/schema.js';
+import type { IncomingAnswer } from './http-client.js';
+
+/** pop-core's list of `Code` values that mean success inside a 2xx body. */
+const SUCCESS_CODES = new Set(['200', 'OK', 'Success', 'success']);
+
+export interface AnswerContext {
+  readonly spec: ActionSpec;
+  /** the upstream host: HostId when the body has none */
+  readonly host: string;
+}
+
+/** A field read as text: a JSON string or number, or the text of one XML element. */
+function text(content: Record<string, unknown>, ...names: string[]): string | undefined {
+  for (const name of names) {
+    const value = content[name];
+    if (typeof value === 'string') return value;
+    if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  }
+  return undefined;
+}
+
+export function unreadable(host: string, reason: string): KmsError {
+  return gatewayError('InternalFailure', {
+    origin: 'upstream-answer',
+    hostId: host,
+    reason,
+    detail: `The upstream response was unreadable: ${reason}.`,
+  });
+}
+
+function isErrorBody(body: UpstreamBody, spec: ActionSpec): boolean {
+  if (body.root === 'Error') return true;
+  if (Object.hasOwn(spec.response, 'Code')) return false;
+  const code = text(body.content, 'Code', 'code');
+  return code !== undefined && !SUCCESS_CODES.has(code);
+}
+
+function toError(answer: IncomingAnswer, body: UpstreamBody, context: AnswerContext): KmsError {
+  const code = text(body.content, 'Code', 'code');
+  if (code === undefined || code === '') return unreadable(context.host, 'error without a Code');
+  const bodyStatus = Number(text(body.content, 'HttpStatus', 'httpStatus'));
+  const status =
+    answer.status >= 400
+      ? answer.status
+      : (statusOfCode(code) ??
+        (Number.isInteger(bodyStatus) && bodyStatus >= 400 && bodyStatus <= 599
+          ? bodyStatus
+          : 500));
+  const message = text(body.content, 'Message', 'message') ?? '';
+  return new KmsError({
+    status,
+    code,
+    message,
+    origin: 'upstream-answer',
+    requestId: text(body.content, 'RequestId', 'requestId') ?? answer.headers['x-acs-request-id'],
+    hostId: text(body.content, 'HostId', 'hostId') ?? context.host,
+    upstream: {
+      status: answer.status,
+      code,
+      message,
+      recommend: text(body.content, 'Recommend', 'recommend'),
+      contentType: answer.headers['content-type'],
+    },
+  });
+}
+
+/** The typed success value, or throws the KmsError the answer amounts to. */
+export function readAnswer(answer: IncomingAnswer, context: AnswerContext): TypedObject {
+  if (answer.status >= 300 && answer.status < 400) {
+    throw unreadable(context.host, `HTTP ${answer.status} redirect, not followed`);
+  }
+  let body: UpstreamBody;
+  try {
+    body = readUpstreamBody(answer.body);
+  } catch (error) {
+    if (error instanceof UnreadableBody) throw unreadable(context.host, error.reason);
+    throw error;
+  }
+  if (answer.status >= 400 || isErrorBody(body, context.spec)) {
+    throw toError(answer, body, context);
+  }
+  let value: TypedObject;
+  try {
+    value = typeObject(body.content, context.spec.response);
+  } catch (error) {
+    if (error instanceof UnexpectedShape) throw unreadable(context.host, error.message);
+    throw error;
+  }
+  if (typeof value.RequestId !== 'string') {
+    const fromHeader = answer.headers['x-acs-request-id'];
+    if (!fromHeader) throw unreadable(context.host, 'not a KMS response (no RequestId)');
+    value.RequestId = fromHeader;
+  }
+  return value;
+}

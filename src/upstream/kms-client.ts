@@ -1,0 +1,200 @@
+/**
+ * Calls KMS for one validated RPC call: builds the upstream request for the mode (signed V1 or
+ * V3, or the caller's own signed request passed through untouched), sends it, reads the answer,
+ * and retries reads on transient failures with full-jitter backoff inside the deadline.
+ */
+import { randomUUID } from 'node:crypto';
+import type { TypedObject } from '../codec/typed.js';
+import type { Config } from '../config.js';
+import type { HttpRequest } from '../http/request.js';
+import type { RpcCall } from '../http/validate.js';
+import { API_VERSION } from '../kms/actions.generated.js';
+import { gatewayError, KmsError } from '../kms/envelope.js';
+import { isRetryableCode } from '../kms/errors.js';
+import { readAnswer } from './answer.js';
+import type { CredentialProvider } from './credentials.js';
+import { CredentialsUnavailable } from './credentials.js';
+import { type HttpClient, type OutgoingRequest, TransportError } from './http-client.js';
+import { canonicalQuery } from './percent-encode.js';
+import { alibabaTimestamp, signV1, V1_SIGNING_PARAMS } from './sign-v1.js';
+import { signV3 } from './sign-v3.js';
+
+/** What happened upstream, filled in as it happens: the error log line reads it. */
+export interface UpstreamTrace {
+  host: string;
+  attempts: number;
+  latencyMs: number;
+  status?: number;
+  contentType?: string;
+}
+
+export interface KmsClientDeps {
+  readonly config: Config;
+  readonly http: HttpClient;
+  readonly credentials: CredentialProvider;
+  /** injectable for tests of the backoff; defaults to Math.random */
+  readonly random?: () => number;
+}
+
+export interface Invocation {
+  readonly call: RpcCall;
+  readonly request: HttpRequest;
+  readonly deadline: number;
+  readonly signal?: AbortSignal | undefined;
+  readonly trace: UpstreamTrace;
+}
+
+const FORM = 'application/x-www-form-urlencoded';
+/** Parameters the gateway sets itself in sign mode. */
+const GATEWAY_OWNED = new Set<string>([...V1_SIGNING_PARAMS, 'Format', 'Version', 'Action']);
+const BACKOFF_BASE_MS = 100;
+const BACKOFF_CAP_MS = 2_000;
+/** an attempt that cannot get this much time is not started */
+const MIN_ATTEMPT_MS = 200;
+
+function businessParams(call: RpcCall): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(call.params)) {
+    if (!GATEWAY_OWNED.has(name)) out[name] = value;
+  }
+  return out;
+}
+
+/** Prefer POST (parameters in the body stay out of access logs); a few actions are GET only. */
+const upstreamMethod = (call: RpcCall): 'GET' | 'POST' =>
+  call.spec.methods.includes('POST') ? 'POST' : 'GET';
+
+export function createKmsClient(deps: KmsClientDeps) {
+  const { config, http } = deps;
+  const random = deps.random ?? Math.random;
+  const endpoint = config.endpoint;
+
+  async function signed(inv: Invocation): Promise<Omit<OutgoingRequest, 'deadline' | 'signal'>> {
+    let credentials: Awaited<ReturnType<CredentialProvider>>;
+    try {
+      credentials = await deps.credentials(
+        AbortSignal.timeout(Math.max(1, inv.deadline - Date.now())),
+      );
+    } catch (error) {
+      throw gatewayError('InternalFailure', {
+        origin: 'internal',
+        reason:
+          error instanceof CredentialsUnavailable ? error.message : 'credentials lookup failed',
+      });
+    }
+    const method = upstreamMethod(inv.call);
+    // A fresh nonce and timestamp for every attempt: a resent nonce is refused upstream.
+    const nonce = randomUUID();
+    const now = alibabaTimestamp(new Date());
+    const business = businessParams(inv.call);
+    if (config.signatureVersion === 'v3') {
+      const query = config.upstreamFormat === 'XML' ? { ...business, Format: 'XML' } : business;
+      const headers = signV3(query, credentials, {
+        method,
+        host: endpoint.host,
+        action: inv.call.action,
+        version: API_VERSION,
+        nonce,
+        date: now,
+      });
+      const { host: _host, ...sendable } = headers;
+      const qs = canonicalQuery(query);
+      return { method, url: new URL(qs ? `/?${qs}` : '/', endpoint), headers: sendable };
+    }
+    const params = signV1(
+      { ...business, Action: inv.call.action, Version: API_VERSION, Format: config.upstreamFormat },
+      credentials,
+      { method, nonce, timestamp: now },
+    );
+    const encoded = canonicalQuery(params);
+    if (method === 'GET') return { method, url: new URL(`/?${encoded}`, endpoint), headers: {} };
+    return {
+      method,
+      url: new URL('/', endpoint),
+      headers: { 'content-type': FORM },
+      body: encoded,
+    };
+  }
+
+  /** The caller's request as it came: same method, query text and body bytes. */
+  function passedThrough(inv: Invocation): Omit<OutgoingRequest, 'deadline' | 'signal'> {
+    const { request } = inv;
+    const method = request.method === 'GET' ? 'GET' : 'POST';
+    const headers: Record<string, string> = {};
+    if (request.headers['content-type']) headers['content-type'] = request.headers['content-type'];
+    for (const [name, value] of Object.entries(request.headers)) {
+      // V3-signed callers carry their signature in headers.
+      if (name === 'authorization' || name.startsWith('x-acs-')) headers[name] = value;
+    }
+    return {
+      method,
+      url: new URL(request.rawQuery ? `/?${request.rawQuery}` : '/', endpoint),
+      headers,
+      body: method === 'POST' ? request.body : undefined,
+    };
+  }
+
+  async function attempt(inv: Invocation): Promise<TypedObject> {
+    const outgoing = config.mode === 'sign' ? await signed(inv) : passedThrough(inv);
+    const started = performance.now();
+    inv.trace.attempts += 1;
+    try {
+      const answer = await http.send({ ...outgoing, deadline: inv.deadline, signal: inv.signal });
+      inv.trace.status = answer.status;
+      inv.trace.contentType = answer.headers['content-type'];
+      return readAnswer(answer, { spec: inv.call.spec, host: endpoint.host });
+    } catch (error) {
+      if (error instanceof TransportError) throw fromTransport(error, endpoint.host);
+      throw error;
+    } finally {
+      inv.trace.latencyMs += Math.round(performance.now() - started);
+    }
+  }
+
+  function retryable(error: unknown, inv: Invocation): boolean {
+    if (config.mode !== 'sign' || inv.call.spec.operationType !== 'read') return false;
+    if (!(error instanceof KmsError)) return false;
+    if (error.origin === 'upstream-call') return error.code !== 'InternalFailure';
+    return (
+      error.origin === 'upstream-answer' && (error.status >= 500 || isRetryableCode(error.code))
+    );
+  }
+
+  return async function invoke(inv: Invocation): Promise<TypedObject> {
+    for (let n = 1; ; n++) {
+      try {
+        return await attempt(inv);
+      } catch (error) {
+        if (n >= config.maxAttempts || !retryable(error, inv)) throw error;
+        const delay = random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (n - 1));
+        if (Date.now() + delay + MIN_ATTEMPT_MS > inv.deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  };
+}
+
+function fromTransport(error: TransportError, host: string): KmsError {
+  if (error.failure === 'too-large') {
+    return gatewayError('InternalFailure', {
+      origin: 'upstream-call',
+      hostId: host,
+      reason: error.reason,
+      detail: 'The upstream response was unreadable: larger than the size cap.',
+    });
+  }
+  const what =
+    error.failure === 'timeout'
+      ? 'did not answer in time'
+      : error.failure === 'connect'
+        ? 'could not be reached'
+        : 'closed the connection';
+  return gatewayError('SerivceUnavailableTemporary', {
+    origin: 'upstream-call',
+    hostId: host,
+    reason: error.reason,
+    detail: `The upstream KMS ${what}.`,
+  });
+}
+
+export type KmsClient = ReturnType<typeof createKmsClient>;
