@@ -143,9 +143,7 @@ if (process.argv.includes('--check')) {
     current = readFileSync(TARGET, 'utf8');
   } catch {}
   if (current !== output) {
-    console.error(
-      `${TARGET} is stale: run \`npm run generate\` and commit the result.`,
-    );
+    console.error(`${TARGET} is stale: run \`npm run generate\` and commit the result.`);
     process.exit(1);
   }
   console.log('actions table is up to date');

@@ -65,6 +65,7 @@ export function createLogger(): Logger {
     serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'kms-normalizer',
     jsonReplacerFn: redactingReplacer,
     // injectLambdaContext's correlationIdPath needs a JMESPath search to read the request id.
-    correlationIdSearchFn: (expression, data) => search(expression, data as Parameters<typeof search>[1]),
+    correlationIdSearchFn: (expression, data) =>
+      search(expression, data as Parameters<typeof search>[1]),
   });
 }

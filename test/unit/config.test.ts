@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { lastFour, redactingReplacer, scrubText } from '../../src/log.js';
+
+const creds = { ALIBABA_CLOUD_ACCESS_KEY_ID: 'LTAIid', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 's3cret' };
+
+describe('configuration, read once from the environment', () => {
+  it('has the documented defaults', () => {
+    const result = loadConfig({ KMS_REGION: 'cn-hangzhou', ...creds });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.config).toMatchObject({
+      mode: 'sign',
+      signatureVersion: 'v1',
+      upstreamFormat: 'JSON',
+      timeoutMs: 5000,
+      maxBodyBytes: 1_048_576,
+      maxAttempts: 3,
+      codeSpelling: 'documented',
+      accessLog: false,
+      allowedActions: undefined,
+    });
+    expect(result.config.endpoint.href).toBe('https://kms.cn-hangzhou.aliyuncs.com/');
+  });
+
+  it('KMS_ENDPOINT wins over KMS_REGION and keeps only the origin', () => {
+    const result = loadConfig({
+      KMS_ENDPOINT: 'http://127.0.0.1:9999',
+      KMS_REGION: 'nowhere',
+      ...creds,
+    });
+    expect(result.ok && result.config.endpoint.host).toBe('127.0.0.1:9999');
+  });
+
+  it.each([
+    [{ KMS_REGION: 'mars-1', ...creds }, 'KMS_REGION "mars-1" is not a KMS region'],
+    [{ ...creds }, 'set KMS_ENDPOINT or KMS_REGION'],
+    [{ KMS_ENDPOINT: 'ftp://x', ...creds }, 'KMS_ENDPOINT must be http:// or https://'],
+    [{ KMS_ENDPOINT: 'https://x/path?q=1', ...creds }, 'no path, query or user'],
+    [{ KMS_REGION: 'cn-hangzhou' }, 'sign mode needs'],
+    [
+      { KMS_REGION: 'cn-hangzhou', KMS_MODE: 'proxy', ...creds },
+      'KMS_MODE must be one of sign, passthrough',
+    ],
+    [
+      { KMS_REGION: 'cn-hangzhou', KMS_TIMEOUT_MS: '5s', ...creds },
+      'KMS_TIMEOUT_MS must be an integer',
+    ],
+  ])('reports %j as a problem', (env, problem) => {
+    const result = loadConfig(env);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.problems.join('\n')).toContain(problem);
+  });
+
+  it('passthrough needs no credentials; the allow-list and options parse', () => {
+    const result = loadConfig({
+      KMS_REGION: 'cn-shanghai',
+      KMS_MODE: 'PASSTHROUGH',
+      KMS_ALLOWED_ACTIONS: 'Encrypt, Decrypt,,',
+      KMS_SIGNATURE_VERSION: 'V3',
+      KMS_UPSTREAM_FORMAT: 'xml',
+      KMS_CODE_SPELLING: 'corrected',
+      KMS_ACCESS_LOG: 'true',
+    });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.config).toMatchObject({
+      mode: 'passthrough',
+      signatureVersion: 'v3',
+      upstreamFormat: 'XML',
+      codeSpelling: 'corrected',
+      accessLog: true,
+    });
+    expect([...(result.config.allowedActions ?? [])]).toEqual(['Encrypt', 'Decrypt']);
+  });
+
+  it('a Secrets Manager ARN is a credential source', () => {
+    const result = loadConfig({
+      KMS_REGION: 'cn-hangzhou',
+      KMS_CREDENTIALS_SECRET_ARN: 'arn:aws:secretsmanager:x',
+    });
+    expect(result.ok && result.config.credentials).toEqual({
+      kind: 'secrets-manager',
+      secretArn: 'arn:aws:secretsmanager:x',
+    });
+  });
+});
+
+describe('redaction', () => {
+  it('the replacer hides secret fields and shortens AccessKeyIds', () => {
+    const line = JSON.stringify(
+      { Plaintext: 'p', nested: { signature: 's', AccessKeyId: 'LTAI5tAbCd1234' }, keep: 'k' },
+      redactingReplacer,
+    );
+    expect(line).toBe(
+      '{"Plaintext":"[REDACTED]","nested":{"signature":"[REDACTED]","AccessKeyId":"****1234"},"keep":"k"}',
+    );
+    expect(lastFour('abcdef')).toBe('****cdef');
+  });
+
+  it('scrubText removes secrets as sent and percent-encoded once or twice, and strings to sign', () => {
+    const secret = 'SGVsbG8=+/x';
+    const message = `bad: ${secret} and Plaintext%3DSGVsbG8%3D%2B%2Fx and Plaintext%253DSGVsbG8%253D%252B%252Fx`;
+    expect(scrubText(message, [secret])).toBe(
+      'bad: [REDACTED] and Plaintext%3D[REDACTED] and Plaintext%253D[REDACTED]',
+    );
+    expect(
+      scrubText('Specified signature is not matched. server string to sign is:POST&%2F&A%3D1', []),
+    ).toBe('Specified signature is not matched. server string to sign is: [REDACTED]');
+  });
+});
