@@ -1,0 +1,30 @@
+/**
+ * An embedded Alibaba Cloud KMS (2016-01-20) emulator for local runs and tests: a real HTTP
+ * server that verifies V1 and V3 signatures, answers JSON or XML, fails in Alibaba's two error
+ * shapes, does real AES-256-GCM, and can be told to misbehave.
+ */
+export type { ActionContext } from './actions.js';
+export { isImplementedAction } from './actions.js';
+export {
+  type EncryptionContext,
+  type Envelope,
+  encryptionContextAad,
+  IV_BYTES,
+  KEY_VERSION_ID_BYTES,
+  openEnvelope,
+  TAG_BYTES,
+} from './crypto.js';
+export type { Fault, FaultScope } from './faults.js';
+export type { Emulator, EmulatorOptions, RequestRecord } from './server.js';
+export { startEmulator } from './server.js';
+export type {
+  AliasRecord,
+  CreateKeyOptions,
+  EmulatorData,
+  KeyMetadata,
+  KeyRecord,
+  KeyState,
+  KeyVersionRecord,
+} from './state.js';
+export { EmulatorState } from './state.js';
+export type { AccessKeyConfig, SignatureVersion } from './verify.js';
