@@ -39,6 +39,16 @@ interface Meta {
 
 type Schema = string | { [k: string]: Schema } | [Schema];
 
+/**
+ * The metadata marks these certificate actions `read`, but they change state; a read may be
+ * retried, so they are corrected to `write` here.
+ */
+const OPERATION_TYPE_FIXES: Readonly<Record<string, string>> = {
+  DeleteCertificate: 'write',
+  UpdateCertificateStatus: 'write',
+  UploadCertificate: 'write',
+};
+
 function toSchema(s: MetaSchema | undefined): Schema {
   switch (s?.type) {
     case 'integer':
@@ -95,7 +105,7 @@ export function generate(meta: Meta): string {
   for (const name of Object.keys(meta.apis).sort()) {
     const api = meta.apis[name] as MetaApi;
     actions[name] = {
-      operationType: api.operationType,
+      operationType: OPERATION_TYPE_FIXES[name] ?? api.operationType,
       methods: api.methods.map((m) => m.toUpperCase()).sort(),
       params: api.parameters.map((p) => ({
         name: p.name,

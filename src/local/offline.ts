@@ -27,15 +27,6 @@ export interface OfflineGateway {
   stop(): Promise<void>;
 }
 
-async function answers(url: string): Promise<boolean> {
-  try {
-    await fetch(url, { signal: AbortSignal.timeout(1000) });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export async function startOffline(options: OfflineOptions): Promise<OfflineGateway> {
   // Each gateway bundles into its own folder, so several can run at once.
   const workDir = mkdtempSync(join(PROJECT_ROOT, '.esbuild-'));
@@ -65,6 +56,9 @@ export async function startOffline(options: OfflineOptions): Promise<OfflineGate
     },
   );
   let exited = false;
+  // Ready when serverless-offline says so: a port that merely accepts connections could belong
+  // to another process.
+  let ready = false;
   const output: string[] = [];
   for (const stream of [child.stdout, child.stderr]) {
     let pending = '';
@@ -75,6 +69,7 @@ export async function startOffline(options: OfflineOptions): Promise<OfflineGate
       pending = lines.pop() ?? '';
       for (const line of lines) {
         output.push(line);
+        if (line.includes('Server ready:')) ready = true;
         if (output.length > 200) output.shift();
         options.onOutput?.(line);
       }
@@ -103,12 +98,12 @@ export async function startOffline(options: OfflineOptions): Promise<OfflineGate
 
   const url = `http://127.0.0.1:${options.port}/`;
   const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
-  while (!(await answers(url))) {
+  while (!ready) {
     if (exited || Date.now() > deadline) {
       await stop();
       throw new Error(`serverless-offline did not start:\n${output.slice(-30).join('\n')}`);
     }
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return { url, child, stop };
 }

@@ -14,6 +14,7 @@ export function accessLog(
       action: state?.call?.action ?? state?.params?.Action,
       method: state?.http?.method,
       status: response?.statusCode,
+      request_id: response?.headers['x-acs-request-id'],
       format: state?.negotiated?.format,
       format_source: state?.negotiated?.source,
       latency_ms: state ? Date.now() - state.startedAt : undefined,
