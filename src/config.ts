@@ -22,7 +22,6 @@ export interface Config {
   readonly signatureVersion: 'v1' | 'v3';
   readonly upstreamFormat: 'JSON' | 'XML';
   readonly timeoutMs: number;
-  readonly connectTimeoutMs: number;
   readonly maxBodyBytes: number;
   readonly maxAttempts: number;
   /** time kept back from the Lambda deadline to render and return the answer */
@@ -94,7 +93,6 @@ export function loadConfig(env: Env): ConfigResult {
     signatureVersion: oneOf('KMS_SIGNATURE_VERSION', ['v1', 'v3'], 'v1'),
     upstreamFormat: oneOf('KMS_UPSTREAM_FORMAT', ['JSON', 'XML'], 'JSON'),
     timeoutMs: integer('KMS_TIMEOUT_MS', 5000, 100, 900_000),
-    connectTimeoutMs: integer('KMS_CONNECT_TIMEOUT_MS', 2000, 50, 900_000),
     maxBodyBytes: integer('KMS_MAX_BODY_BYTES', 1_048_576, 1024, 6 * 1_048_576),
     maxAttempts: integer('KMS_MAX_ATTEMPTS', 3, 1, 10),
     deadlineMarginMs: integer('KMS_DEADLINE_MARGIN_MS', 500, 50, 10_000),

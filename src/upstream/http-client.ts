@@ -1,11 +1,14 @@
 /**
- * The one HTTP client to KMS: undici with kept-alive connections, a connect timeout, a response
- * size cap, no redirects followed, and every request bounded by an absolute deadline.
+ * The one HTTP client to KMS: the runtime's own fetch (undici inside Node, kept-alive
+ * connections by default), redirects never followed, a response size cap, and every request
+ * bounded by an absolute deadline that covers connecting, waiting and reading.
+ *
+ * Why not the `undici` package: it is CommonJS and bundles whole (fetch, WebSocket, cache, two
+ * copies of the llhttp wasm), several times the rest of the handler, all paid at cold start;
+ * Node's fetch is that same undici, already in the runtime.
  */
-import { Agent, request } from 'undici';
 
 export interface HttpClientOptions {
-  readonly connectTimeoutMs: number;
   readonly maxBodyBytes: number;
 }
 
@@ -42,78 +45,65 @@ export class TransportError extends Error {
 
 export interface HttpClient {
   send(outgoing: OutgoingRequest): Promise<IncomingAnswer>;
-  close(): Promise<void>;
 }
 
-function flattenHeaders(headers: Record<string, string | string[] | undefined>) {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined)
-      out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return out;
-}
+const CONNECT_FAILURES =
+  /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|EADDRNOTAVAIL|UND_ERR_CONNECT_TIMEOUT)$/;
 
-/** Maps what undici and the socket layer throw to a failure kind; never copies the error text. */
+/** Maps what fetch throws to a failure kind, by code only: the error text is never copied. */
 function classify(error: unknown, timedOut: boolean): TransportError {
   if (error instanceof TransportError) return error;
-  const code = (error as { code?: unknown })?.code;
-  const name = (error as { name?: unknown })?.name;
-  if (
-    timedOut ||
-    name === 'TimeoutError' ||
-    code === 'UND_ERR_HEADERS_TIMEOUT' ||
-    code === 'UND_ERR_BODY_TIMEOUT'
-  ) {
-    return new TransportError('timeout', 'upstream did not answer before the deadline');
-  }
-  if (code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') {
-    return new TransportError('too-large', 'upstream body larger than the cap');
-  }
-  if (code === 'UND_ERR_CONNECT_TIMEOUT') {
-    return new TransportError('connect', 'connect timeout');
-  }
-  const known = typeof code === 'string' ? code : typeof name === 'string' ? name : 'unknown';
-  if (/^E(CONNREFUSED|NOTFOUND|AI_AGAIN|HOSTUNREACH|NETUNREACH|ADDRNOTAVAIL)$/.test(known)) {
-    return new TransportError('connect', known);
-  }
+  if (timedOut) return new TransportError('timeout', 'upstream did not answer before the deadline');
+  // fetch wraps the socket-level error as its cause: "TypeError: fetch failed" { cause }.
+  const cause = (error as { cause?: { code?: unknown; name?: unknown } } | undefined)?.cause;
+  const code = cause?.code ?? (error as { code?: unknown } | undefined)?.code;
+  const known = typeof code === 'string' ? code : String(cause?.name ?? 'unknown');
+  if (CONNECT_FAILURES.test(known)) return new TransportError('connect', known);
   return new TransportError('reset', known);
 }
 
-export function createHttpClient(options: HttpClientOptions): HttpClient {
-  const agent = new Agent({
-    connect: { timeout: options.connectTimeoutMs },
-    keepAliveTimeout: 4_000,
-    maxResponseSize: options.maxBodyBytes,
-  });
+/** Reads the body, refusing it as soon as it passes the cap. */
+async function readCapped(response: Response, maxBytes: number): Promise<Buffer> {
+  if (Number(response.headers.get('content-length')) > maxBytes) {
+    await response.body?.cancel();
+    throw new TransportError('too-large', 'upstream body larger than the cap');
+  }
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  if (response.body) {
+    for await (const chunk of response.body) {
+      total += chunk.byteLength;
+      if (total > maxBytes)
+        throw new TransportError('too-large', 'upstream body larger than the cap');
+      chunks.push(chunk);
+    }
+  }
+  return Buffer.concat(chunks, total);
+}
 
+export function createHttpClient(options: HttpClientOptions): HttpClient {
   async function send(outgoing: OutgoingRequest): Promise<IncomingAnswer> {
-    const remaining = Math.max(1, outgoing.deadline - Date.now());
-    const deadlineSignal = AbortSignal.timeout(remaining);
+    const deadlineSignal = AbortSignal.timeout(Math.max(1, outgoing.deadline - Date.now()));
     const signal = outgoing.signal
       ? AbortSignal.any([deadlineSignal, outgoing.signal])
       : deadlineSignal;
     try {
-      const answer = await request(outgoing.url, {
-        dispatcher: agent,
+      const response = await fetch(outgoing.url, {
         method: outgoing.method,
         headers: outgoing.headers,
         body: outgoing.body,
+        redirect: 'manual',
         signal,
-        headersTimeout: remaining,
-        bodyTimeout: remaining,
       });
-      const declared = Number(answer.headers['content-length']);
-      if (declared > options.maxBodyBytes) {
-        answer.body.destroy();
-        throw new TransportError('too-large', 'upstream body larger than the cap');
-      }
-      const body = Buffer.from(await answer.body.arrayBuffer());
-      return { status: answer.statusCode, headers: flattenHeaders(answer.headers), body };
+      const headers: Record<string, string> = {};
+      response.headers.forEach((value, name) => {
+        headers[name] = value;
+      });
+      const body = await readCapped(response, options.maxBodyBytes);
+      return { status: response.status, headers, body };
     } catch (error) {
       throw classify(error, deadlineSignal.aborted || outgoing.signal?.aborted === true);
     }
   }
-
-  return { send, close: () => agent.close() };
+  return { send };
 }
