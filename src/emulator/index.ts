@@ -3,8 +3,8 @@
  * server that verifies V1 and V3 signatures, answers JSON or XML, fails in Alibaba's two error
  * shapes, does real AES-256-GCM, and can be told to misbehave.
  */
-export type { ActionContext } from './actions.js';
-export { isImplementedAction } from './actions.js';
+export type { ActionContext, Handler } from './actions/index.js';
+export { implementedActions, isImplementedAction } from './actions/index.js';
 export {
   type EncryptionContext,
   type Envelope,
@@ -25,6 +25,7 @@ export type {
   KeyRecord,
   KeyState,
   KeyVersionRecord,
+  Quotas,
 } from './state.js';
 export { EmulatorState } from './state.js';
 export type { AccessKeyConfig, SignatureVersion } from './verify.js';

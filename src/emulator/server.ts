@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { ACTIONS, isImplementedAction } from './actions.js';
+import { ACTIONS, isImplementedAction } from './actions/index.js';
 import { EmulatorError, failure } from './errors.js';
 import {
   type Fault,
@@ -28,7 +28,7 @@ import {
   newRequestId,
   success,
 } from './respond.js';
-import { EmulatorState } from './state.js';
+import { EmulatorState, type Quotas } from './state.js';
 import {
   type AccessKeyConfig,
   type Claim,
@@ -52,6 +52,8 @@ export interface EmulatorOptions {
   xmlRoot?: 'action' | 'KMS';
   /** clock in ms, default Date.now */
   now?: () => number;
+  /** resource limits: one more answers 400 Rejected.LimitExceeded */
+  quotas?: Quotas;
 }
 
 /** What one request came to: the status and RequestId it was answered with. */
@@ -179,7 +181,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const xmlRoot = options.xmlRoot ?? 'action';
   const now = options.now ?? Date.now;
 
-  const state = new EmulatorState({ region, accountId, now });
+  const state = new EmulatorState({ region, accountId, now, quotas: options.quotas ?? {} });
   const verifier = new Verifier({
     accessKeys: options.accessKeys,
     now,

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { KEY_BYTES, newKeyMaterial } from './crypto.js';
 import { failure } from './errors.js';
+import { type SecretRecord, SecretStore } from './secrets-state.js';
 
 export type KeyState = 'Enabled' | 'Disabled' | 'PendingDeletion';
 
@@ -42,6 +43,7 @@ export interface AliasRecord {
 export interface EmulatorData {
   keys: KeyRecord[];
   aliases: AliasRecord[];
+  secrets: SecretRecord[];
 }
 
 /** The `KeyMetadata` object of CreateKey and DescribeKey, field names as the metadata has them. */
@@ -71,10 +73,17 @@ export interface CreateKeyOptions {
   protectionLevel?: string;
 }
 
+/** Resource limits; creating one more answers 400 Rejected.LimitExceeded. Unset = no limit. */
+export interface Quotas {
+  keys?: number;
+  secrets?: number;
+}
+
 export interface StateOptions {
   region: string;
   accountId: string;
   now: () => number;
+  quotas?: Quotas;
 }
 
 const DAY_MS = 86_400_000;
@@ -89,11 +98,14 @@ const KEY_STATES: readonly KeyState[] = ['Enabled', 'Disabled', 'PendingDeletion
 /** Alibaba's timestamp format: UTC, no milliseconds. */
 export const isoSeconds = (ms: number): string => `${new Date(ms).toISOString().slice(0, 19)}Z`;
 
-export const emptyData = (): EmulatorData => ({ keys: [], aliases: [] });
+export const emptyData = (): EmulatorData => ({ keys: [], aliases: [], secrets: [] });
 
 export class EmulatorState {
   #data: EmulatorData = emptyData();
   readonly #options: StateOptions;
+
+  /** Secrets Manager state, over this state's data. */
+  readonly secrets = new SecretStore(() => this.#data.secrets);
 
   constructor(options: StateOptions) {
     this.#options = options;
@@ -105,11 +117,11 @@ export class EmulatorState {
   }
 
   /** Replaces everything with a copy of `data` (e.g. a snapshot read back from a file). */
-  load(data: EmulatorData): void {
-    this.#data = structuredClone(data);
+  load(data: Partial<EmulatorData>): void {
+    this.#data = { ...emptyData(), ...structuredClone(data) };
   }
 
-  /** Drops all keys and aliases. */
+  /** Drops everything: keys, aliases, secrets. */
   reset(): void {
     this.#data = emptyData();
   }

@@ -1,0 +1,21 @@
+/**
+ * Every action the emulator implements, by name. Each domain keeps its handlers in its own file;
+ * an action missing here is answered as the real gateway answers an unknown API.
+ */
+import { ALIAS_ACTIONS } from './aliases.js';
+import { KEY_ACTIONS } from './keys.js';
+import { SYMMETRIC_ACTIONS } from './symmetric.js';
+import type { Handler } from './types.js';
+
+export type { ActionContext, Handler } from './types.js';
+
+export const ACTIONS: Readonly<Record<string, Handler>> = {
+  ...KEY_ACTIONS,
+  ...ALIAS_ACTIONS,
+  ...SYMMETRIC_ACTIONS,
+};
+
+export const isImplementedAction = (action: string): boolean => Object.hasOwn(ACTIONS, action);
+
+/** The implemented actions, sorted (the README lists them). */
+export const implementedActions = (): string[] => Object.keys(ACTIONS).sort();

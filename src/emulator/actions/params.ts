@@ -1,0 +1,66 @@
+/**
+ * Reading business parameters the way the service does: empty text counts as absent, integers
+ * are checked against their range, and every failure names the parameter.
+ */
+import type { TypedObject } from '../../codec/typed.js';
+import { type EncryptionContext, parseEncryptionContext } from '../crypto.js';
+import { failure } from '../errors.js';
+
+export type Params = Readonly<Record<string, string>>;
+
+export const INT32_MAX = 2_147_483_647;
+const INTEGER = /^[+-]?\d{1,10}$/;
+
+export function required(params: Params, name: string): string {
+  const value = params[name];
+  if (value === undefined || value === '') throw failure('MissingParameter', name);
+  return value;
+}
+
+/** An optional parameter; empty text counts as absent. */
+export function optional(params: Params, name: string): string | undefined {
+  const value = params[name];
+  return value === '' ? undefined : value;
+}
+
+export interface IntegerRule {
+  readonly fallback?: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+export function integer(params: Params, name: string, rule: IntegerRule): number {
+  const text = optional(params, name);
+  if (text === undefined) {
+    if (rule.fallback === undefined) throw failure('MissingParameter', name);
+    return rule.fallback;
+  }
+  const value = Number(text);
+  if (!INTEGER.test(text) || value < rule.min || value > rule.max) {
+    throw failure('InvalidParameter', name);
+  }
+  return value;
+}
+
+/** The `EncryptionContext` parameter (or another of that shape, by name). */
+export function encryptionContext(
+  params: Params,
+  name = 'EncryptionContext',
+): EncryptionContext | undefined {
+  try {
+    return parseEncryptionContext(params[name]);
+  } catch {
+    throw failure('InvalidParameter', name);
+  }
+}
+
+/** One page of `items` by PageNumber/PageSize, with the counts list answers carry. */
+export function page<T>(items: readonly T[], params: Params): { items: T[]; counts: TypedObject } {
+  const pageNumber = integer(params, 'PageNumber', { fallback: 1, min: 1, max: INT32_MAX });
+  const pageSize = integer(params, 'PageSize', { fallback: 10, min: 1, max: 100 });
+  const start = (pageNumber - 1) * pageSize;
+  return {
+    items: items.slice(start, start + pageSize),
+    counts: { TotalCount: items.length, PageNumber: pageNumber, PageSize: pageSize },
+  };
+}
