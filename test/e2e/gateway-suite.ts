@@ -3,9 +3,12 @@
  * crypto round trips, lists that are always lists, typed numbers, format negotiation, and every
  * error in the envelope with the upstream RequestId and HostId unchanged.
  */
+import Kms, * as $Kms from '@alicloud/kms20160120';
+import RPCClient from '@alicloud/pop-core';
+import { Config } from '@alicloud/rpc-client';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Caller, caller, HOST_ID, type Stack, send, startStack } from './stack.js';
+import { ACCESS_KEY, type Caller, caller, HOST_ID, type Stack, send, startStack } from './stack.js';
 
 // An independent reading of the XML the caller gets (not the product's own reader).
 const xml = new XMLParser({ parseTagValue: false, isArray: (name) => name === 'Key' });
@@ -149,6 +152,47 @@ export function gatewaySuite(
       expect(response.headers.get('x-content-type-options')).toBe('nosniff');
       expect(response.headers.get('x-acs-request-id')).toBe(body.RequestId);
       expect(String(body.RequestId)).toMatch(/^[0-9A-F-]{36}$/);
+    });
+
+    it('Alibaba SDKs pointed at the gateway work unchanged (pop-core, kms20160120)', async () => {
+      const key = stack.emulator.state.createKey();
+      const pop = new RPCClient({
+        accessKeyId: ACCESS_KEY.id,
+        accessKeySecret: ACCESS_KEY.secret,
+        endpoint: stack.gateway.url,
+        apiVersion: '2016-01-20',
+      });
+      const sealed = (await pop.request(
+        'Encrypt',
+        { KeyId: key.KeyId, Plaintext: 'c2Rr' },
+        { method: 'POST', timeout: 10_000 },
+      )) as { CiphertextBlob: string };
+      const tea = new Kms(
+        new Config({
+          accessKeyId: ACCESS_KEY.id,
+          accessKeySecret: ACCESS_KEY.secret,
+          endpoint: new URL(stack.gateway.url).host,
+          protocol: 'http',
+          regionId: 'cn-hangzhou',
+        }),
+      );
+      const opened = await tea.decrypt(
+        new $Kms.DecryptRequest({ ciphertextBlob: sealed.CiphertextBlob }),
+      );
+      expect(opened.plaintext).toBe('c2Rr');
+      const listed = await tea.listKeys(new $Kms.ListKeysRequest({}));
+      expect(listed.totalCount).toBe(1);
+      let code: unknown;
+      try {
+        await pop.request(
+          'DescribeKey',
+          { KeyId: 'alias/nope' },
+          { method: 'POST', timeout: 10_000 },
+        );
+      } catch (error) {
+        code = (error as { code?: unknown }).code;
+      }
+      expect(code).toBe('Forbidden.AliasNotFound');
     });
 
     describe('errors from KMS reach the caller in the envelope, RequestId and HostId unchanged', () => {

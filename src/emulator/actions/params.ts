@@ -42,11 +42,21 @@ export function integer(params: Params, name: string, rule: IntegerRule): number
   return value;
 }
 
-/** The `EncryptionContext` parameter (or another of that shape, by name). */
+/**
+ * The `EncryptionContext` parameter (or another of that shape, by name): a JSON object string,
+ * or, as the legacy Tea SDKs send maps, flattened into `EncryptionContext.<key>=<value>`.
+ */
 export function encryptionContext(
   params: Params,
   name = 'EncryptionContext',
 ): EncryptionContext | undefined {
+  const prefix = `${name}.`;
+  const flattened = Object.keys(params).filter((key) => key.startsWith(prefix));
+  if (params[name] === undefined && flattened.length > 0) {
+    return Object.fromEntries(
+      flattened.map((key) => [key.slice(prefix.length), params[key] ?? '']),
+    );
+  }
   try {
     return parseEncryptionContext(params[name]);
   } catch {
