@@ -4,7 +4,7 @@
  * request then answers 500 InternalFailure with the problems in the log.
  */
 
-import { REGION_ENDPOINTS } from './kms/actions.generated.js';
+import { ACTIONS, REGION_ENDPOINTS } from './kms/actions.generated.js';
 import type { CodeSpelling } from './kms/errors.js';
 import type { Credentials } from './upstream/sign-v1.js';
 
@@ -87,6 +87,13 @@ export function loadConfig(env: Env): ConfigResult {
   }
 
   const allowed = read('KMS_ALLOWED_ACTIONS');
+  // A misspelt action would silently never be allowed: refuse it instead.
+  for (const action of allowed?.split(',') ?? []) {
+    const name = action.trim();
+    if (name && !Object.hasOwn(ACTIONS, name)) {
+      problems.push(`KMS_ALLOWED_ACTIONS names ${JSON.stringify(name)}, which is not a KMS action`);
+    }
+  }
   const config: Config = {
     mode,
     endpoint: endpoint ?? new URL('https://invalid.invalid'),

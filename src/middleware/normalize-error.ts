@@ -37,13 +37,11 @@ function asKmsError(error: unknown, state: RequestState | undefined): KmsError {
       detail: 'The request did not complete before the function deadline.',
     });
   }
+  const name = (error as { name?: unknown } | undefined)?.name;
   return gatewayError('InternalFailure', {
     origin: 'internal',
     ...(host ? { hostId: host } : {}),
-    reason:
-      (error as { name?: unknown } | undefined)?.name === undefined
-        ? 'unknown'
-        : String((error as Error).name),
+    reason: typeof name === 'string' ? name : 'unknown',
   });
 }
 

@@ -3,12 +3,17 @@
  * crypto round trips, lists that are always lists, typed numbers, format negotiation, and every
  * error in the envelope with the upstream RequestId and HostId unchanged.
  */
-import Kms, * as $Kms from '@alicloud/kms20160120';
+import { createRequire } from 'node:module';
+import type * as KmsSdk from '@alicloud/kms20160120';
 import RPCClient from '@alicloud/pop-core';
 import { Config } from '@alicloud/rpc-client';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ACCESS_KEY, type Caller, caller, HOST_ID, type Stack, send, startStack } from './stack.js';
+
+// A CommonJS package: require gives its exports object the same way under Node and Vitest.
+const $Kms = createRequire(import.meta.url)('@alicloud/kms20160120') as typeof KmsSdk.default;
+const Kms = $Kms.default;
 
 // An independent reading of the XML the caller gets (not the product's own reader).
 const xml = new XMLParser({ parseTagValue: false, isArray: (name) => name === 'Key' });

@@ -2,11 +2,16 @@
  * Two Alibaba clients nobody here wrote, used as their READMEs say, pointed straight at the
  * emulator: they must sign, send and parse exactly as against kms.<region>.aliyuncs.com.
  */
-import Kms, * as $Kms from '@alicloud/kms20160120';
+import { createRequire } from 'node:module';
+import type * as KmsSdk from '@alicloud/kms20160120';
 import RPCClient from '@alicloud/pop-core';
 import { Config } from '@alicloud/rpc-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+
+// A CommonJS package: require gives its exports object the same way under Node and Vitest.
+const $Kms = createRequire(import.meta.url)('@alicloud/kms20160120') as typeof KmsSdk.default;
+const Kms = $Kms.default;
 
 const ACCESS_KEY = { id: 'LTAI5tSdkClientKey01', secret: 'sdk-client-secret-0123456789' };
 
@@ -113,7 +118,7 @@ describe('@alicloud/kms20160120 Client', () => {
     const listed = await client().listKeys(new $Kms.ListKeysRequest({ pageSize: 5 }));
     expect(listed.totalCount).toBe(1);
     expect(listed.pageSize).toBe(5);
-    expect(listed.keys.key.map((k) => k.keyId)).toEqual([keyId]);
+    expect(listed.keys.key.map((k: { keyId: string }) => k.keyId)).toEqual([keyId]);
 
     const sealed = await client().encrypt(
       new $Kms.EncryptRequest({ keyId, plaintext: 'dGVh', encryptionContext: { app: 'tea' } }),
