@@ -7,7 +7,22 @@
  *
  * AES-256-GCM, with the canonical EncryptionContext as additional authenticated data.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import {
+  constants,
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  type KeyObject,
+  privateDecrypt,
+  privateEncrypt,
+  publicDecrypt,
+  publicEncrypt,
+  randomBytes,
+  timingSafeEqual,
+} from 'node:crypto';
 
 export const KEY_VERSION_ID_BYTES = 36;
 export const IV_BYTES = 12;
@@ -94,6 +109,363 @@ export function unseal(material: Buffer, envelope: Envelope, aad: Buffer): Buffe
   decipher.setAuthTag(envelope.tag);
   try {
     return Buffer.concat([decipher.update(envelope.ciphertext), decipher.final()]);
+  } catch {
+    return undefined;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Asymmetric keys. Node signs only whole messages (`crypto.sign(null, data, key)` hashes `data`
+// with SHA-256 first for RSA and EC keys), but KMS signs a digest the caller computed. So the
+// signature schemes are done over the digest here: PKCS#1 v1.5 as `privateEncrypt` of the
+// DigestInfo, PSS by EMSA-PSS encoding (RFC 8017 §9.1) under raw RSA, ECDSA on P-256 in BigInt.
+// Each yields a signature `crypto.verify('sha256', message, publicKey, signature)` accepts.
+// ---------------------------------------------------------------------------------------------
+
+export type AsymmetricKeySpec = 'RSA_2048' | 'EC_P256';
+export type SignAlgorithm = 'RSA_PSS_SHA_256' | 'RSA_PKCS1_SHA_256' | 'ECDSA_SHA_256';
+export type RsaEncryptionAlgorithm = 'RSAES_OAEP_SHA_256' | 'RSAES_OAEP_SHA_1';
+export type WrappingAlgorithm = RsaEncryptionAlgorithm | 'RSAES_PKCS1_V1_5';
+
+export const DIGEST_BYTES = 32;
+
+export interface PemKeyPair {
+  /** PKCS#8 PEM */
+  readonly privateKey: string;
+  /** SPKI PEM */
+  readonly publicKey: string;
+}
+
+export function newKeyPair(spec: AsymmetricKeySpec): PemKeyPair {
+  const publicKeyEncoding = { type: 'spki', format: 'pem' } as const;
+  const privateKeyEncoding = { type: 'pkcs8', format: 'pem' } as const;
+  return spec === 'RSA_2048'
+    ? generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding, privateKeyEncoding })
+    : generateKeyPairSync('ec', {
+        namedCurve: 'prime256v1',
+        publicKeyEncoding,
+        privateKeyEncoding,
+      });
+}
+
+/** The DER SPKI of a PEM public key, base64 (GetParametersForImport's `PublicKey`). */
+export const spkiDerBase64 = (publicKeyPem: string): string =>
+  createPublicKey(publicKeyPem).export({ type: 'spki', format: 'der' }).toString('base64');
+
+/** Strict base64 (padding required), or undefined. */
+export function decodeBase64(text: string): Buffer | undefined {
+  return BASE64.test(text) ? Buffer.from(text, 'base64') : undefined;
+}
+
+// DER of AlgorithmIdentifier sha256 + OCTET STRING header (RFC 8017 §9.2 note 1).
+const SHA256_DIGEST_INFO = Buffer.from('3031300d060960864801650304020105000420', 'hex');
+
+const sha256 = (...parts: Buffer[]): Buffer => {
+  const hash = createHash('sha256');
+  for (const part of parts) hash.update(part);
+  return hash.digest();
+};
+
+function mgf1Sha256(seed: Buffer, length: number): Buffer {
+  const blocks: Buffer[] = [];
+  for (let counter = 0; blocks.length * DIGEST_BYTES < length; counter++) {
+    const c = Buffer.alloc(4);
+    c.writeUInt32BE(counter);
+    blocks.push(sha256(seed, c));
+  }
+  return Buffer.concat(blocks).subarray(0, length);
+}
+
+const modulusBits = (key: KeyObject): number => key.asymmetricKeyDetails?.modulusLength ?? 0;
+
+/** EMSA-PSS-ENCODE with SHA-256, MGF1-SHA-256 and a 32-byte salt. */
+function pssEncode(digest: Buffer, emBits: number): Buffer {
+  const emLen = Math.ceil(emBits / 8);
+  const salt = randomBytes(DIGEST_BYTES);
+  const h = sha256(Buffer.alloc(8), digest, salt);
+  const db = Buffer.alloc(emLen - DIGEST_BYTES - 1);
+  db[db.length - DIGEST_BYTES - 1] = 0x01;
+  salt.copy(db, db.length - DIGEST_BYTES);
+  const mask = mgf1Sha256(h, db.length);
+  for (let i = 0; i < db.length; i++) db[i] = (db[i] as number) ^ (mask[i] as number);
+  db[0] = (db[0] as number) & (0xff >> (8 * emLen - emBits));
+  return Buffer.concat([db, h, Buffer.from([0xbc])]);
+}
+
+/** EMSA-PSS-VERIFY with SHA-256, MGF1-SHA-256 and a 32-byte salt. */
+function pssVerify(digest: Buffer, em: Buffer, emBits: number): boolean {
+  const emLen = Math.ceil(emBits / 8);
+  if (em.length !== emLen || em[emLen - 1] !== 0xbc) return false;
+  const db = Buffer.from(em.subarray(0, emLen - DIGEST_BYTES - 1));
+  const h = em.subarray(emLen - DIGEST_BYTES - 1, emLen - 1);
+  const topMask = 0xff >> (8 * emLen - emBits);
+  if (((db[0] as number) & ~topMask) !== 0) return false;
+  const mask = mgf1Sha256(h, db.length);
+  for (let i = 0; i < db.length; i++) db[i] = (db[i] as number) ^ (mask[i] as number);
+  db[0] = (db[0] as number) & topMask;
+  const separator = db.length - DIGEST_BYTES - 1;
+  for (let i = 0; i < separator; i++) if (db[i] !== 0) return false;
+  if (db[separator] !== 0x01) return false;
+  const salt = db.subarray(db.length - DIGEST_BYTES);
+  return timingSafeEqual(sha256(Buffer.alloc(8), digest, salt), h);
+}
+
+// P-256 (FIPS 186-4 D.1.2.3). Points in Jacobian coordinates (x = X/Z², y = Y/Z³) so that a
+// scalar multiplication needs one inversion; `undefined` is the point at infinity.
+const P = 0xffffffff00000001000000000000000000000000ffffffffffffffffffffffffn;
+const N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+const G: Jacobian = {
+  x: 0x6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296n,
+  y: 0x4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5n,
+  z: 1n,
+};
+
+interface Jacobian {
+  readonly x: bigint;
+  readonly y: bigint;
+  readonly z: bigint;
+}
+
+const mod = (a: bigint, m: bigint): bigint => {
+  const r = a % m;
+  return r < 0n ? r + m : r;
+};
+
+function invert(a: bigint, m: bigint): bigint {
+  let [oldR, r] = [mod(a, m), m];
+  let [oldS, s] = [1n, 0n];
+  while (r !== 0n) {
+    const q = oldR / r;
+    [oldR, r] = [r, oldR - q * r];
+    [oldS, s] = [s, oldS - q * s];
+  }
+  return mod(oldS, m);
+}
+
+/** dbl-2001-b (a = -3). */
+function double(p: Jacobian | undefined): Jacobian | undefined {
+  if (!p || p.y === 0n) return undefined;
+  const delta = mod(p.z * p.z, P);
+  const gamma = mod(p.y * p.y, P);
+  const beta = mod(p.x * gamma, P);
+  const alpha = mod(3n * (p.x - delta) * (p.x + delta), P);
+  const x = mod(alpha * alpha - 8n * beta, P);
+  const z = mod((p.y + p.z) ** 2n - gamma - delta, P);
+  const y = mod(alpha * (4n * beta - x) - 8n * gamma * gamma, P);
+  return { x, y, z };
+}
+
+/** add-2007-bl. */
+function add(p: Jacobian | undefined, q: Jacobian | undefined): Jacobian | undefined {
+  if (!p) return q;
+  if (!q) return p;
+  const z1z1 = mod(p.z * p.z, P);
+  const z2z2 = mod(q.z * q.z, P);
+  const u1 = mod(p.x * z2z2, P);
+  const u2 = mod(q.x * z1z1, P);
+  const s1 = mod(p.y * q.z * z2z2, P);
+  const s2 = mod(q.y * p.z * z1z1, P);
+  const h = mod(u2 - u1, P);
+  const r = mod(2n * (s2 - s1), P);
+  if (h === 0n) return r === 0n ? double(p) : undefined;
+  const i = mod(4n * h * h, P);
+  const j = mod(h * i, P);
+  const v = mod(u1 * i, P);
+  const x = mod(r * r - j - 2n * v, P);
+  const y = mod(r * (v - x) - 2n * s1 * j, P);
+  const z = mod(((p.z + q.z) ** 2n - z1z1 - z2z2) * h, P);
+  return { x, y, z };
+}
+
+function multiply(k: bigint, point: Jacobian): Jacobian | undefined {
+  let result: Jacobian | undefined;
+  let addend: Jacobian | undefined = point;
+  for (let n = k; n > 0n; n >>= 1n) {
+    if (n & 1n) result = add(result, addend);
+    addend = double(addend);
+  }
+  return result;
+}
+
+/** The affine x coordinate, or undefined at infinity. */
+function affineX(p: Jacobian | undefined): bigint | undefined {
+  if (!p) return undefined;
+  const zInv = invert(p.z, P);
+  return mod(p.x * zInv * zInv, P);
+}
+
+const toBigInt = (bytes: Buffer): bigint => BigInt(`0x${bytes.toString('hex') || '0'}`);
+const base64UrlInt = (text: string | undefined): bigint =>
+  toBigInt(Buffer.from(text ?? '', 'base64url'));
+
+function derInteger(value: bigint): Buffer {
+  let hex = value.toString(16);
+  if (hex.length % 2) hex = `0${hex}`;
+  let bytes = Buffer.from(hex, 'hex');
+  if ((bytes[0] as number) & 0x80) bytes = Buffer.concat([Buffer.from([0]), bytes]);
+  return Buffer.concat([Buffer.from([0x02, bytes.length]), bytes]);
+}
+
+/** ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER } (lengths stay under 128 on P-256). */
+function derSignature(r: bigint, s: bigint): Buffer {
+  const body = Buffer.concat([derInteger(r), derInteger(s)]);
+  return Buffer.concat([Buffer.from([0x30, body.length]), body]);
+}
+
+function parseDerSignature(der: Buffer): { r: bigint; s: bigint } | undefined {
+  if (der.length < 8 || der[0] !== 0x30 || der[1] !== der.length - 2) return undefined;
+  const values: bigint[] = [];
+  let at = 2;
+  for (let i = 0; i < 2; i++) {
+    const length = der[at + 1];
+    if (der[at] !== 0x02 || length === undefined || length === 0 || length > 33) return undefined;
+    const bytes = der.subarray(at + 2, at + 2 + length);
+    if (bytes.length !== length || (bytes[0] as number) & 0x80) return undefined;
+    values.push(toBigInt(bytes));
+    at += 2 + length;
+  }
+  const [r, s] = values;
+  return at === der.length && r !== undefined && s !== undefined ? { r, s } : undefined;
+}
+
+function randomScalar(): bigint {
+  for (;;) {
+    const k = toBigInt(randomBytes(32));
+    if (k > 0n && k < N) return k;
+  }
+}
+
+function ecdsaSign(privateKeyPem: string, digest: Buffer): Buffer {
+  const d = base64UrlInt(createPrivateKey(privateKeyPem).export({ format: 'jwk' }).d);
+  const z = toBigInt(digest);
+  for (;;) {
+    const k = randomScalar();
+    const r = mod(affineX(multiply(k, G)) ?? 0n, N);
+    if (r === 0n) continue;
+    const s = mod(invert(k, N) * (z + r * d), N);
+    if (s !== 0n) return derSignature(r, s);
+  }
+}
+
+function ecdsaVerify(publicKeyPem: string, digest: Buffer, signature: Buffer): boolean {
+  const parsed = parseDerSignature(signature);
+  if (!parsed) return false;
+  const { r, s } = parsed;
+  if (r <= 0n || r >= N || s <= 0n || s >= N) return false;
+  const jwk = createPublicKey(publicKeyPem).export({ format: 'jwk' });
+  const q = { x: base64UrlInt(jwk.x), y: base64UrlInt(jwk.y), z: 1n };
+  const w = invert(s, N);
+  const x = affineX(add(multiply(mod(toBigInt(digest) * w, N), G), multiply(mod(r * w, N), q)));
+  return x !== undefined && mod(x, N) === r;
+}
+
+/** A signature over a SHA-256 digest, as `crypto.verify('sha256', message, …)` expects it. */
+export function signDigest(
+  algorithm: SignAlgorithm,
+  privateKeyPem: string,
+  digest: Buffer,
+): Buffer {
+  switch (algorithm) {
+    case 'RSA_PKCS1_SHA_256':
+      return privateEncrypt(
+        { key: privateKeyPem, padding: constants.RSA_PKCS1_PADDING },
+        Buffer.concat([SHA256_DIGEST_INFO, digest]),
+      );
+    case 'RSA_PSS_SHA_256': {
+      const key = createPrivateKey(privateKeyPem);
+      const encoded = pssEncode(digest, modulusBits(key) - 1);
+      return privateEncrypt({ key, padding: constants.RSA_NO_PADDING }, encoded);
+    }
+    case 'ECDSA_SHA_256':
+      return ecdsaSign(privateKeyPem, digest);
+  }
+}
+
+/** Whether `signature` signs `digest`; false (never a throw) for anything that does not. */
+export function verifyDigest(
+  algorithm: SignAlgorithm,
+  publicKeyPem: string,
+  digest: Buffer,
+  signature: Buffer,
+): boolean {
+  try {
+    switch (algorithm) {
+      case 'RSA_PKCS1_SHA_256': {
+        const recovered = publicDecrypt(
+          { key: publicKeyPem, padding: constants.RSA_PKCS1_PADDING },
+          signature,
+        );
+        const expected = Buffer.concat([SHA256_DIGEST_INFO, digest]);
+        return recovered.length === expected.length && timingSafeEqual(recovered, expected);
+      }
+      case 'RSA_PSS_SHA_256': {
+        const key = createPublicKey(publicKeyPem);
+        const bits = modulusBits(key);
+        if (signature.length !== Math.ceil(bits / 8)) return false;
+        const em = publicDecrypt({ key, padding: constants.RSA_NO_PADDING }, signature);
+        // Raw RSA answers modulus-length bytes; EM is one byte shorter when emBits is 8k.
+        const emLen = Math.ceil((bits - 1) / 8);
+        return pssVerify(digest, em.subarray(em.length - emLen), bits - 1);
+      }
+      case 'ECDSA_SHA_256':
+        return ecdsaVerify(publicKeyPem, digest, signature);
+    }
+  } catch {
+    return false;
+  }
+}
+
+const OAEP_HASH: Readonly<Record<RsaEncryptionAlgorithm, string>> = {
+  RSAES_OAEP_SHA_256: 'sha256',
+  RSAES_OAEP_SHA_1: 'sha1',
+};
+
+/** The longest plaintext RSAES-OAEP takes under a 2048-bit key. */
+export const oaepMaxPlaintext = (algorithm: RsaEncryptionAlgorithm): number =>
+  256 - 2 * (algorithm === 'RSAES_OAEP_SHA_256' ? 32 : 20) - 2;
+
+export const rsaEncrypt = (
+  algorithm: RsaEncryptionAlgorithm,
+  publicKeyPem: string,
+  plaintext: Buffer,
+): Buffer =>
+  publicEncrypt(
+    {
+      key: publicKeyPem,
+      padding: constants.RSA_PKCS1_OAEP_PADDING,
+      oaepHash: OAEP_HASH[algorithm],
+    },
+    plaintext,
+  );
+
+/**
+ * The plaintext, or undefined when the ciphertext does not decrypt. PKCS#1 v1.5 is unpadded by
+ * hand: Node 20 refuses RSA_PKCS1_PADDING for private decryption (CVE-2023-46809).
+ */
+export function rsaDecrypt(
+  algorithm: WrappingAlgorithm,
+  privateKeyPem: string,
+  ciphertext: Buffer,
+): Buffer | undefined {
+  try {
+    if (algorithm !== 'RSAES_PKCS1_V1_5') {
+      return privateDecrypt(
+        {
+          key: privateKeyPem,
+          padding: constants.RSA_PKCS1_OAEP_PADDING,
+          oaepHash: OAEP_HASH[algorithm],
+        },
+        ciphertext,
+      );
+    }
+    const key = createPrivateKey(privateKeyPem);
+    if (ciphertext.length !== Math.ceil(modulusBits(key) / 8)) return undefined;
+    const em = privateDecrypt({ key, padding: constants.RSA_NO_PADDING }, ciphertext);
+    if (em[0] !== 0x00 || em[1] !== 0x02) return undefined;
+    const separator = em.indexOf(0x00, 2);
+    // At least 8 bytes of non-zero padding (RFC 8017 §7.2.2 step 3).
+    if (separator < 10) return undefined;
+    return em.subarray(separator + 1);
   } catch {
     return undefined;
   }

@@ -1,22 +1,60 @@
 /**
- * Keys, key versions and aliases. Everything lives in one plain, JSON-serializable value
- * (`EmulatorData`, key material as base64) so it can be saved and loaded as a file; methods throw
- * `EmulatorError`s with the codes the real service answers, so tests that arrange data through
- * this class meet the same rules as requests do.
+ * Keys, key versions, aliases and key tags. Everything lives in one plain, JSON-serializable value
+ * (`EmulatorData`: AES material as base64, asymmetric key pairs as PEM) so it can be saved and
+ * loaded as a file; methods throw `EmulatorError`s with the codes the real service answers, so
+ * tests that arrange data through this class meet the same rules as requests do.
+ *
+ * Time moves with the emulator clock, checked whenever keys are read: a key whose deletion date
+ * has passed is gone (with its aliases), imported material past its expiry time is dropped (the
+ * key goes back to PendingImport), and an automatic rotation that has fallen due adds a version.
+ * A rotated version is derived from the key's first version and the due time, so it comes out the
+ * same if a read that caused it was not saved to the state file.
  */
-import { randomUUID } from 'node:crypto';
-import { KEY_BYTES, newKeyMaterial } from './crypto.js';
+import { createHash, hkdfSync, randomBytes, randomUUID } from 'node:crypto';
+import {
+  decodeBase64,
+  KEY_BYTES,
+  newKeyMaterial,
+  newKeyPair,
+  rsaDecrypt,
+  spkiDerBase64,
+  type WrappingAlgorithm,
+} from './crypto.js';
 import { failure } from './errors.js';
+import { KEY_ROTATION, rotationSeconds } from './rotation.js';
 import { type SecretRecord, SecretStore } from './secrets-state.js';
 
-export type KeyState = 'Enabled' | 'Disabled' | 'PendingDeletion';
+export type KeyState = 'Enabled' | 'Disabled' | 'PendingDeletion' | 'PendingImport';
 
 export interface KeyVersionRecord {
   KeyVersionId: string;
   CreationDate: string;
-  /** base64 of the 32-byte AES key */
+  /**
+   * base64 of the 32-byte AES key; `""` for an asymmetric key, and for an EXTERNAL key whose
+   * material is not imported (or was deleted, or expired).
+   */
   Material: string;
+  /** Asymmetric keys: the private key, PKCS#8 PEM. */
+  PrivateKey?: string;
+  /** Asymmetric keys: the public key, SPKI PEM. */
+  PublicKey?: string;
 }
+
+export interface KeyTag {
+  TagKey: string;
+  TagValue: string;
+}
+
+/** One answer of GetParametersForImport: the wrapping key pair stays here, with its token. */
+export interface ImportTokenRecord {
+  ImportToken: string;
+  WrappingAlgorithm: string;
+  /** PKCS#8 PEM of the wrapping key */
+  PrivateKey: string;
+  TokenExpireTime: string;
+}
+
+export type RotationPolicy = 'Enabled' | 'Disabled';
 
 export interface KeyRecord {
   KeyId: string;
@@ -31,7 +69,22 @@ export interface KeyRecord {
   /** `""` unless PendingDeletion */
   DeleteDate: string;
   PrimaryKeyVersion: string;
+  /** Oldest first. */
   Versions: KeyVersionRecord[];
+  /** The automatic rotation policy (the metadata says `Suspended` while the key is not Enabled). */
+  AutomaticRotation: RotationPolicy;
+  /** `<seconds>s` while the policy is Enabled, else `""` */
+  RotationInterval: string;
+  /** When the next automatic rotation falls due; `""` while the policy is Disabled */
+  NextRotationDate: string;
+  /** When imported material expires; `""` for never, and for keys without imported material */
+  MaterialExpireTime: string;
+  DKMSInstanceId: string;
+  Tags: KeyTag[];
+  /** EXTERNAL keys: what GetParametersForImport handed out, newest last */
+  ImportTokens: ImportTokenRecord[];
+  /** EXTERNAL keys: SHA-256 (base64) of the first material imported, `""` before any import */
+  ImportedMaterialDigest: string;
 }
 
 export interface AliasRecord {
@@ -46,7 +99,7 @@ export interface EmulatorData {
   secrets: SecretRecord[];
 }
 
-/** The `KeyMetadata` object of CreateKey and DescribeKey, field names as the metadata has them. */
+/** The `KeyMetadata` object of CreateKey, field names as the metadata has them. */
 export type KeyMetadata = {
   KeyId: string;
   Arn: string;
@@ -61,8 +114,11 @@ export type KeyMetadata = {
   PrimaryKeyVersion: string;
   DeleteDate: string;
   MaterialExpireTime: string;
-  AutomaticRotation: string;
+  AutomaticRotation: 'Enabled' | 'Disabled' | 'Suspended';
+  RotationInterval: string;
   LastRotationDate: string;
+  NextRotationDate: string;
+  DKMSInstanceId: string;
 };
 
 export interface CreateKeyOptions {
@@ -71,6 +127,28 @@ export interface CreateKeyOptions {
   keyUsage?: string;
   origin?: string;
   protectionLevel?: string;
+  enableAutomaticRotation?: boolean;
+  /** `<integer><d|h|m|s>`, 7 to 730 days; required (and only read) with enableAutomaticRotation */
+  rotationInterval?: string;
+  /** no KMS instances are emulated: any value answers 403 Forbidden.DKMSInstanceNotFound */
+  dkmsInstanceId?: string;
+  tags?: KeyTag[];
+}
+
+export interface ImportParameters {
+  KeyId: string;
+  ImportToken: string;
+  TokenExpireTime: string;
+  /** base64 DER SPKI of the wrapping key */
+  PublicKey: string;
+}
+
+export interface ImportInput {
+  /** base64 of the material wrapped with the token's public key */
+  encryptedKeyMaterial: string;
+  importToken: string;
+  /** seconds since the epoch; 0 = never expires */
+  keyMaterialExpireUnix: number;
 }
 
 /** Resource limits; creating one more answers 400 Rejected.LimitExceeded. Unset = no limit. */
@@ -87,25 +165,101 @@ export interface StateOptions {
 }
 
 const DAY_MS = 86_400_000;
-const KEY_SPECS = new Set(['Aliyun_AES_256']);
-const KEY_USAGES = new Set(['ENCRYPT/DECRYPT']);
-const ORIGINS = new Set(['Aliyun_KMS']);
+const SYMMETRIC_SPEC = 'Aliyun_AES_256';
+/** KeySpec → the KeyUsages it allows, first the default. */
+const KEY_SPECS: Readonly<Record<string, readonly string[]>> = {
+  Aliyun_AES_256: ['ENCRYPT/DECRYPT'],
+  RSA_2048: ['ENCRYPT/DECRYPT', 'SIGN/VERIFY'],
+  EC_P256: ['SIGN/VERIFY'],
+};
+const DEFAULT_USAGE = 'ENCRYPT/DECRYPT';
+const ORIGINS = new Set(['Aliyun_KMS', 'EXTERNAL']);
 const PROTECTION_LEVELS = new Set(['SOFTWARE', 'HSM']);
 const ALIAS_PREFIX = 'alias/';
 const ALIAS_NAME = /^alias\/[A-Za-z0-9:/_-]{1,249}$/;
-const KEY_STATES: readonly KeyState[] = ['Enabled', 'Disabled', 'PendingDeletion'];
+const KEY_STATES: readonly KeyState[] = ['Enabled', 'Disabled', 'PendingDeletion', 'PendingImport'];
+const MAX_TAGS = 20;
+const MAX_TAG_LENGTH = 128;
+/** Documented tag characters: letters, digits, spaces and `/\_-.+=:@`. */
+const TAG_TEXT = /^[\p{L}\p{N} /\\_.+=:@-]+$/u;
+const WRAPPING_ALGORITHMS = new Set(['RSAES_OAEP_SHA_256', 'RSAES_OAEP_SHA_1', 'RSAES_PKCS1_V1_5']);
+const IMPORT_TOKEN_MS = DAY_MS;
+/** Tokens kept per key (older ones are forgotten and answer InvalidImportToken). */
+const MAX_IMPORT_TOKENS = 10;
 
 /** Alibaba's timestamp format: UTC, no milliseconds. */
 export const isoSeconds = (ms: number): string => `${new Date(ms).toISOString().slice(0, 19)}Z`;
 
 export const emptyData = (): EmulatorData => ({ keys: [], aliases: [], secrets: [] });
 
+/** AES-256 keys; the others (RSA_2048, EC_P256) are asymmetric. */
+export const isSymmetric = (key: KeyRecord): boolean => key.KeySpec === SYMMETRIC_SPEC;
+
+/** A key rotation interval in seconds; InvalidParameter RotationInterval. */
+export const keyRotationSeconds = (interval: string): number =>
+  rotationSeconds(interval, KEY_ROTATION);
+
+/** Checks tags as TagResource and CreateKey take them; failures name `parameter`. */
+export function checkTags(tags: readonly KeyTag[], parameter: string): void {
+  const seen = new Set<string>();
+  for (const tag of tags) {
+    const key: unknown = tag.TagKey;
+    const value: unknown = tag.TagValue;
+    const bad =
+      typeof key !== 'string' ||
+      typeof value !== 'string' ||
+      key.length > MAX_TAG_LENGTH ||
+      value.length > MAX_TAG_LENGTH ||
+      !TAG_TEXT.test(key) ||
+      !TAG_TEXT.test(value) ||
+      /^(aliyun|acs:)/i.test(key) ||
+      seen.has(key);
+    if (bad) throw failure('InvalidParameter', parameter);
+    seen.add(key);
+  }
+}
+
+/** The failure for cryptography with a key that is not Enabled, if any. */
+export function assertUsable(key: KeyRecord): void {
+  if (key.KeyState === 'Disabled') throw failure('Rejected.Disabled');
+  if (key.KeyState === 'PendingDeletion') throw failure('Rejected.PendingDeletion');
+  if (key.KeyState === 'PendingImport') throw failure('Rejected.PendingImport');
+}
+
+/** A UUID (version 4 layout) made of 16 given bytes. */
+function uuidOf(bytes: Buffer): string {
+  const b = Buffer.from(bytes.subarray(0, 16));
+  b[6] = ((b[6] as number) & 0x0f) | 0x40;
+  b[8] = ((b[8] as number) & 0x3f) | 0x80;
+  const hex = b.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+const sha256Base64 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('base64');
+
+/** Fills what a key record saved by an older emulator lacks. */
+function normalizeKey(key: KeyRecord): void {
+  const partial = key as Partial<KeyRecord>;
+  key.AutomaticRotation = partial.AutomaticRotation ?? 'Disabled';
+  key.RotationInterval = partial.RotationInterval ?? '';
+  key.NextRotationDate = partial.NextRotationDate ?? '';
+  key.MaterialExpireTime = partial.MaterialExpireTime ?? '';
+  key.DKMSInstanceId = partial.DKMSInstanceId ?? '';
+  key.Tags = partial.Tags ?? [];
+  key.ImportTokens = partial.ImportTokens ?? [];
+  key.ImportedMaterialDigest = partial.ImportedMaterialDigest ?? '';
+}
+
 export class EmulatorState {
   #data: EmulatorData = emptyData();
   readonly #options: StateOptions;
 
   /** Secrets Manager state, over this state's data. */
-  readonly secrets = new SecretStore(() => this.#data.secrets);
+  readonly secrets = new SecretStore(
+    () => this.#data.secrets,
+    () => this.#options,
+    this,
+  );
 
   constructor(options: StateOptions) {
     this.#options = options;
@@ -119,6 +273,7 @@ export class EmulatorState {
   /** Replaces everything with a copy of `data` (e.g. a snapshot read back from a file). */
   load(data: Partial<EmulatorData>): void {
     this.#data = { ...emptyData(), ...structuredClone(data) };
+    for (const key of this.#data.keys) normalizeKey(key);
   }
 
   /** Drops everything: keys, aliases, secrets. */
@@ -126,11 +281,14 @@ export class EmulatorState {
     this.#data = emptyData();
   }
 
+  /** Every key not yet deleted, in creation order. */
   get keys(): readonly KeyRecord[] {
+    this.#tick();
     return this.#data.keys;
   }
 
   get aliases(): readonly AliasRecord[] {
+    this.#tick();
     return this.#data.aliases;
   }
 
@@ -143,22 +301,53 @@ export class EmulatorState {
   }
 
   createKey(options: CreateKeyOptions = {}): KeyMetadata {
-    const keySpec = options.keySpec ?? 'Aliyun_AES_256';
-    const keyUsage = options.keyUsage ?? 'ENCRYPT/DECRYPT';
+    const keySpec = options.keySpec ?? SYMMETRIC_SPEC;
+    const usages = Object.hasOwn(KEY_SPECS, keySpec) ? KEY_SPECS[keySpec] : undefined;
+    if (!usages) throw failure('InvalidParameter', 'KeySpec');
+    const keyUsage = options.keyUsage ?? DEFAULT_USAGE;
+    if (!usages.includes(keyUsage)) throw failure('InvalidParameter', 'KeyUsage');
     const origin = options.origin ?? 'Aliyun_KMS';
-    const protectionLevel = options.protectionLevel ?? 'SOFTWARE';
-    if (!KEY_SPECS.has(keySpec)) throw failure('InvalidParameter', 'KeySpec');
-    if (!KEY_USAGES.has(keyUsage)) throw failure('InvalidParameter', 'KeyUsage');
     if (!ORIGINS.has(origin)) throw failure('InvalidParameter', 'Origin');
+    if (origin === 'EXTERNAL' && keySpec !== SYMMETRIC_SPEC) {
+      throw failure('InvalidParameter', 'Origin');
+    }
+    const protectionLevel = options.protectionLevel ?? 'SOFTWARE';
     if (!PROTECTION_LEVELS.has(protectionLevel)) {
       throw failure('InvalidParameter', 'ProtectionLevel');
     }
-    const created = isoSeconds(this.#options.now());
+    let rotation: number | undefined;
+    if (options.enableAutomaticRotation) {
+      if (keySpec !== SYMMETRIC_SPEC || origin !== 'Aliyun_KMS') {
+        throw failure('InvalidParameter', 'EnableAutomaticRotation');
+      }
+      if (options.rotationInterval === undefined || options.rotationInterval === '') {
+        throw failure('MissingParameter', 'RotationInterval');
+      }
+      rotation = keyRotationSeconds(options.rotationInterval);
+    }
+    if (options.dkmsInstanceId !== undefined && options.dkmsInstanceId !== '') {
+      throw failure('Forbidden.DKMSInstanceNotFound');
+    }
+    const tags = options.tags ?? [];
+    checkTags(tags, 'Tags');
+    if (tags.length > MAX_TAGS) throw failure('InvalidParameter', 'Tags');
+    const quota = this.#options.quotas?.keys;
+    if (quota !== undefined && this.keys.length >= quota) throw failure('Rejected.LimitExceeded');
+
+    const now = this.#options.now();
+    const created = isoSeconds(now);
     const version: KeyVersionRecord = {
       KeyVersionId: randomUUID(),
       CreationDate: created,
-      Material: newKeyMaterial().toString('base64'),
+      Material: '',
     };
+    if (keySpec === SYMMETRIC_SPEC) {
+      if (origin === 'Aliyun_KMS') version.Material = newKeyMaterial().toString('base64');
+    } else {
+      const pair = newKeyPair(keySpec as 'RSA_2048' | 'EC_P256');
+      version.PrivateKey = pair.privateKey;
+      version.PublicKey = pair.publicKey;
+    }
     const key: KeyRecord = {
       KeyId: randomUUID(),
       Description: options.description ?? '',
@@ -168,10 +357,18 @@ export class EmulatorState {
       ProtectionLevel: protectionLevel,
       Creator: this.#options.accountId,
       CreationDate: created,
-      KeyState: 'Enabled',
+      KeyState: origin === 'EXTERNAL' ? 'PendingImport' : 'Enabled',
       DeleteDate: '',
       PrimaryKeyVersion: version.KeyVersionId,
       Versions: [version],
+      AutomaticRotation: rotation === undefined ? 'Disabled' : 'Enabled',
+      RotationInterval: rotation === undefined ? '' : `${rotation}s`,
+      NextRotationDate: rotation === undefined ? '' : isoSeconds(now + rotation * 1000),
+      MaterialExpireTime: '',
+      DKMSInstanceId: '',
+      Tags: tags.map(({ TagKey, TagValue }) => ({ TagKey, TagValue })),
+      ImportTokens: [],
+      ImportedMaterialDigest: '',
     };
     this.#data.keys.push(key);
     return this.metadata(key);
@@ -179,6 +376,8 @@ export class EmulatorState {
 
   metadata(key: KeyRecord): KeyMetadata {
     const primary = key.Versions.find((v) => v.KeyVersionId === key.PrimaryKeyVersion);
+    const policy = key.AutomaticRotation === 'Enabled';
+    const rotation = !policy ? 'Disabled' : key.KeyState === 'Enabled' ? 'Enabled' : 'Suspended';
     return {
       KeyId: key.KeyId,
       Arn: this.keyArn(key.KeyId),
@@ -192,10 +391,13 @@ export class EmulatorState {
       Description: key.Description,
       PrimaryKeyVersion: key.PrimaryKeyVersion,
       DeleteDate: key.DeleteDate,
-      MaterialExpireTime: '',
-      AutomaticRotation: 'Disabled',
+      MaterialExpireTime: key.MaterialExpireTime,
+      AutomaticRotation: rotation,
+      RotationInterval: policy ? key.RotationInterval : '',
       // With no rotation yet, the service reports when the first version was made.
       LastRotationDate: primary?.CreationDate ?? key.CreationDate,
+      NextRotationDate: rotation === 'Enabled' ? key.NextRotationDate : '',
+      DKMSInstanceId: key.DKMSInstanceId,
     };
   }
 
@@ -204,6 +406,7 @@ export class EmulatorState {
    * Throws Forbidden.KeyNotFound / Forbidden.AliasNotFound.
    */
   resolveKey(reference: string): KeyRecord {
+    this.#tick();
     if (reference.startsWith('acs:')) {
       const arn = /^acs:kms:([^:]*):([^:]*):(key\/.+|alias\/.+)$/.exec(reference);
       const resource = arn?.[3];
@@ -230,14 +433,24 @@ export class EmulatorState {
     return this.#key(alias.KeyId);
   }
 
+  /** A version of a key; 404 Forbidden.KeyVersionNotFound when the key has no such version. */
+  version(key: KeyRecord, keyVersionId: string): KeyVersionRecord {
+    const version = key.Versions.find((v) => v.KeyVersionId === keyVersionId);
+    if (!version) throw failure('Forbidden.KeyVersionNotFound');
+    return version;
+  }
+
   /** The key and version a ciphertext names, or undefined. */
   findVersion(keyVersionId: string): { key: KeyRecord; version: KeyVersionRecord } | undefined {
+    this.#tick();
     for (const key of this.#data.keys) {
       const version = key.Versions.find((v) => v.KeyVersionId === keyVersionId);
       if (version) return { key, version };
     }
     return undefined;
   }
+
+  // ----- aliases -----
 
   createAlias(aliasName: string, keyReference: string): AliasRecord {
     if (!aliasName.startsWith(ALIAS_PREFIX)) throw failure('Unsupported.Alias');
@@ -251,6 +464,35 @@ export class EmulatorState {
     this.#data.aliases.push(alias);
     return { ...alias };
   }
+
+  /** Points an existing alias at another key (not one pending deletion). */
+  updateAlias(aliasName: string, keyReference: string): AliasRecord {
+    const alias = this.#alias(aliasName);
+    const key = this.resolveKey(keyReference);
+    if (key.KeyState === 'PendingDeletion') throw failure('Rejected.PendingDeletion');
+    alias.KeyId = key.KeyId;
+    return { ...alias };
+  }
+
+  deleteAlias(aliasName: string): void {
+    const alias = this.#alias(aliasName);
+    this.#data.aliases.splice(this.#data.aliases.indexOf(alias), 1);
+  }
+
+  /** The aliases of one key, in creation order. */
+  aliasesOf(keyReference: string): AliasRecord[] {
+    const key = this.resolveKey(keyReference);
+    return this.#data.aliases.filter((a) => a.KeyId === key.KeyId).map((a) => ({ ...a }));
+  }
+
+  #alias(aliasName: string): AliasRecord {
+    this.#tick();
+    const alias = this.#data.aliases.find((a) => a.AliasName === aliasName);
+    if (!alias) throw failure('Forbidden.AliasNotFound');
+    return alias;
+  }
+
+  // ----- key states -----
 
   /** Sets a state directly (no transition rules); PendingDeletion gets a DeleteDate 7 days out. */
   setKeyState(keyReference: string, state: KeyState): void {
@@ -267,17 +509,25 @@ export class EmulatorState {
   }
 
   enableKey(keyReference: string): void {
-    this.#transition(keyReference, 'Enabled');
+    const key = this.#transition(keyReference, 'Enabled');
+    // A rotation that fell due while the key was not Enabled happens now, not back-dated.
+    const now = this.#options.now();
+    if (key.AutomaticRotation === 'Enabled' && Date.parse(key.NextRotationDate) < now) {
+      key.NextRotationDate = isoSeconds(now);
+    }
   }
 
   disableKey(keyReference: string): void {
     this.#transition(keyReference, 'Disabled');
   }
 
-  #transition(keyReference: string, state: 'Enabled' | 'Disabled'): void {
+  #transition(keyReference: string, state: 'Enabled' | 'Disabled'): KeyRecord {
     const key = this.resolveKey(keyReference);
-    if (key.KeyState === 'PendingDeletion') throw failure('Rejected.StateModifiedFailed');
+    if (key.KeyState === 'PendingDeletion' || key.KeyState === 'PendingImport') {
+      throw failure('Rejected.StateModifiedFailed');
+    }
     key.KeyState = state;
+    return key;
   }
 
   scheduleKeyDeletion(keyReference: string, pendingWindowInDays: number): void {
@@ -287,22 +537,251 @@ export class EmulatorState {
     key.DeleteDate = isoSeconds(this.#options.now() + pendingWindowInDays * DAY_MS);
   }
 
-  /** The key goes back to Enabled, as Alibaba documents (unlike AWS, which leaves it Disabled). */
+  /**
+   * The key goes back to Enabled, as Alibaba documents (unlike AWS, which leaves it Disabled);
+   * an EXTERNAL key without material goes back to PendingImport.
+   */
   cancelKeyDeletion(keyReference: string): void {
     const key = this.resolveKey(keyReference);
     if (key.KeyState !== 'PendingDeletion') throw failure('Rejected.StateModifiedFailed');
-    key.KeyState = 'Enabled';
+    key.KeyState = this.#hasMaterial(key) ? 'Enabled' : 'PendingImport';
     key.DeleteDate = '';
   }
+
+  #hasMaterial(key: KeyRecord): boolean {
+    if (!isSymmetric(key)) return true;
+    return key.Versions.some((v) => v.KeyVersionId === key.PrimaryKeyVersion && v.Material !== '');
+  }
+
+  // ----- description, versions, rotation -----
+
+  updateKeyDescription(keyReference: string, description: string): void {
+    this.resolveKey(keyReference).Description = description;
+  }
+
+  /** A new primary version (manual rotation); symmetric keys with KMS-made material only. */
+  createKeyVersion(keyReference: string): KeyVersionRecord {
+    const key = this.resolveKey(keyReference);
+    if (!isSymmetric(key) || key.Origin !== 'Aliyun_KMS') {
+      throw failure('Rejected.UnsupportedOperation');
+    }
+    assertUsable(key);
+    const now = this.#options.now();
+    const version = this.#addVersion(key, {
+      KeyVersionId: randomUUID(),
+      CreationDate: isoSeconds(now),
+      Material: newKeyMaterial().toString('base64'),
+    });
+    if (key.AutomaticRotation === 'Enabled') {
+      key.NextRotationDate = isoSeconds(now + keyRotationSeconds(key.RotationInterval) * 1000);
+    }
+    return version;
+  }
+
+  /**
+   * Turns automatic rotation on (with an interval of 7 to 730 days) or off. Symmetric keys with
+   * KMS-made material only (else Rejected.UnsupportedOperation), and only while Enabled.
+   */
+  updateRotationPolicy(keyReference: string, enable: boolean, rotationInterval?: string): void {
+    const key = this.resolveKey(keyReference);
+    if (!isSymmetric(key) || key.Origin !== 'Aliyun_KMS') {
+      throw failure('Rejected.UnsupportedOperation');
+    }
+    assertUsable(key);
+    if (!enable) {
+      key.AutomaticRotation = 'Disabled';
+      key.RotationInterval = '';
+      key.NextRotationDate = '';
+      return;
+    }
+    if (rotationInterval === undefined || rotationInterval === '') {
+      throw failure('MissingParameter', 'RotationInterval');
+    }
+    const seconds = keyRotationSeconds(rotationInterval);
+    const last = Date.parse(this.metadata(key).LastRotationDate);
+    const now = this.#options.now();
+    key.AutomaticRotation = 'Enabled';
+    key.RotationInterval = `${seconds}s`;
+    key.NextRotationDate = isoSeconds(Math.max(last + seconds * 1000, now));
+  }
+
+  #addVersion(key: KeyRecord, version: KeyVersionRecord): KeyVersionRecord {
+    key.Versions.push(version);
+    key.PrimaryKeyVersion = version.KeyVersionId;
+    return version;
+  }
+
+  // ----- tags -----
+
+  tagKey(keyReference: string, tags: readonly KeyTag[]): void {
+    checkTags(tags, 'Tags');
+    const key = this.resolveKey(keyReference);
+    const merged = key.Tags.map((t) => ({ ...t }));
+    for (const { TagKey, TagValue } of tags) {
+      const existing = merged.find((t) => t.TagKey === TagKey);
+      if (existing) existing.TagValue = TagValue;
+      else merged.push({ TagKey, TagValue });
+    }
+    if (merged.length > MAX_TAGS) throw failure('InvalidParameter', 'Tags');
+    key.Tags = merged;
+  }
+
+  /** Removes tags by key; keys the key does not have are ignored. */
+  untagKey(keyReference: string, tagKeys: readonly string[]): void {
+    const key = this.resolveKey(keyReference);
+    key.Tags = key.Tags.filter((t) => !tagKeys.includes(t.TagKey));
+  }
+
+  tagsOf(keyReference: string): KeyTag[] {
+    return this.resolveKey(keyReference).Tags.map((t) => ({ ...t }));
+  }
+
+  // ----- material -----
 
   /** The raw 32-byte AES key of a version (the primary one by default). */
   keyMaterial(keyReference: string, keyVersionId?: string): Buffer {
     const key = this.resolveKey(keyReference);
-    const wanted = keyVersionId ?? key.PrimaryKeyVersion;
-    const version = key.Versions.find((v) => v.KeyVersionId === wanted);
-    if (!version) throw failure('InvalidParameter', 'KeyVersionId');
+    if (!isSymmetric(key)) throw failure('UnsupportedOperation');
+    const version = this.version(key, keyVersionId ?? key.PrimaryKeyVersion);
+    if (version.Material === '') throw failure('Rejected.PendingImport');
     const material = Buffer.from(version.Material, 'base64');
     if (material.length !== KEY_BYTES) throw new RangeError('stored key material is not 32 bytes');
     return material;
+  }
+
+  /** The public key (SPKI PEM) of an asymmetric key's version (the primary one by default). */
+  publicKey(keyReference: string, keyVersionId?: string): string {
+    const key = this.resolveKey(keyReference);
+    const version = this.version(key, keyVersionId ?? key.PrimaryKeyVersion);
+    if (version.PublicKey === undefined) throw failure('UnsupportedOperation');
+    return version.PublicKey;
+  }
+
+  /** A wrapping key pair and token for ImportKeyMaterial, valid 24 hours. EXTERNAL keys only. */
+  parametersForImport(
+    keyReference: string,
+    wrappingAlgorithm: string,
+    wrappingKeySpec: string,
+  ): ImportParameters {
+    if (!WRAPPING_ALGORITHMS.has(wrappingAlgorithm)) {
+      throw failure('InvalidParameter', 'WrappingAlgorithm');
+    }
+    if (wrappingKeySpec !== 'RSA_2048') throw failure('InvalidParameter', 'WrappingKeySpec');
+    const key = this.resolveKey(keyReference);
+    if (key.Origin !== 'EXTERNAL') throw failure('Unsupported.Origin');
+    if (key.KeyState === 'PendingDeletion') throw failure('Rejected.PendingDeletion');
+    const pair = newKeyPair('RSA_2048');
+    const token: ImportTokenRecord = {
+      ImportToken: randomBytes(48).toString('base64'),
+      WrappingAlgorithm: wrappingAlgorithm,
+      PrivateKey: pair.privateKey,
+      TokenExpireTime: isoSeconds(this.#options.now() + IMPORT_TOKEN_MS),
+    };
+    key.ImportTokens = [...key.ImportTokens, token].slice(-MAX_IMPORT_TOKENS);
+    return {
+      KeyId: key.KeyId,
+      ImportToken: token.ImportToken,
+      TokenExpireTime: token.TokenExpireTime,
+      PublicKey: spkiDerBase64(pair.publicKey),
+    };
+  }
+
+  /**
+   * Unwraps and installs imported material. Re-importing is allowed at any time, but only the
+   * same material (it may change the expiry time); a PendingImport key becomes Enabled.
+   */
+  importKeyMaterial(keyReference: string, input: ImportInput): void {
+    const key = this.resolveKey(keyReference);
+    if (key.Origin !== 'EXTERNAL') throw failure('Unsupported.Origin');
+    if (key.KeyState === 'PendingDeletion') throw failure('Rejected.StateModifiedFailed');
+    const now = this.#options.now();
+    const expireUnix = input.keyMaterialExpireUnix;
+    if (
+      !Number.isSafeInteger(expireUnix) ||
+      expireUnix < 0 ||
+      (expireUnix > 0 && expireUnix * 1000 <= now)
+    ) {
+      throw failure('InvalidParameter', 'KeyMaterialExpireUnix');
+    }
+    const token = key.ImportTokens.find((t) => t.ImportToken === input.importToken);
+    if (!token) throw failure('InvalidImportToken');
+    if (Date.parse(token.TokenExpireTime) <= now) throw failure('ExpiredImportToken');
+    const wrapped = decodeBase64(input.encryptedKeyMaterial);
+    const material =
+      wrapped &&
+      rsaDecrypt(token.WrappingAlgorithm as WrappingAlgorithm, token.PrivateKey, wrapped);
+    if (!material || material.length !== KEY_BYTES) throw failure('InvalidKeyMaterial');
+    const digest = sha256Base64(material);
+    if (key.ImportedMaterialDigest !== '' && key.ImportedMaterialDigest !== digest) {
+      throw failure('InvalidKeyMaterial');
+    }
+    key.ImportedMaterialDigest = digest;
+    for (const version of key.Versions) version.Material = material.toString('base64');
+    key.MaterialExpireTime = expireUnix === 0 ? '' : isoSeconds(expireUnix * 1000);
+    if (key.KeyState === 'PendingImport') key.KeyState = 'Enabled';
+  }
+
+  /** Deletes imported material: the key goes to PendingImport until the same material returns. */
+  deleteKeyMaterial(keyReference: string): void {
+    const key = this.resolveKey(keyReference);
+    if (key.Origin !== 'EXTERNAL') throw failure('Unsupported.Origin');
+    if (key.KeyState === 'PendingDeletion') throw failure('Rejected.StateModifiedFailed');
+    this.#dropMaterial(key);
+  }
+
+  #dropMaterial(key: KeyRecord): void {
+    for (const version of key.Versions) version.Material = '';
+    key.MaterialExpireTime = '';
+    if (key.KeyState !== 'PendingDeletion') key.KeyState = 'PendingImport';
+  }
+
+  // ----- the clock -----
+
+  /** Applies what the clock has brought: deletions, material expiry, automatic rotations. */
+  #tick(): void {
+    const now = this.#options.now();
+    const keys = this.#data.keys;
+    for (let i = keys.length - 1; i >= 0; i--) {
+      const key = keys[i] as KeyRecord;
+      if (key.KeyState === 'PendingDeletion' && Date.parse(key.DeleteDate) <= now) {
+        keys.splice(i, 1);
+        const aliases = this.#data.aliases;
+        for (let j = aliases.length - 1; j >= 0; j--) {
+          if (aliases[j]?.KeyId === key.KeyId) aliases.splice(j, 1);
+        }
+      }
+    }
+    for (const key of keys) {
+      if (key.MaterialExpireTime !== '' && Date.parse(key.MaterialExpireTime) <= now) {
+        this.#dropMaterial(key);
+      }
+      this.#rotateIfDue(key, now);
+    }
+  }
+
+  #rotateIfDue(key: KeyRecord, now: number): void {
+    if (key.AutomaticRotation !== 'Enabled' || key.KeyState !== 'Enabled') return;
+    const first = key.Versions[0];
+    if (!first || first.Material === '') return;
+    const step = keyRotationSeconds(key.RotationInterval) * 1000;
+    let due = Date.parse(key.NextRotationDate);
+    if (!(due <= now)) return;
+    for (; due <= now; due += step) {
+      const derived = Buffer.from(
+        hkdfSync(
+          'sha256',
+          Buffer.from(first.Material, 'base64'),
+          key.KeyId,
+          `automatic rotation ${isoSeconds(due)}`,
+          KEY_BYTES + 16,
+        ),
+      );
+      this.#addVersion(key, {
+        KeyVersionId: uuidOf(derived.subarray(KEY_BYTES)),
+        CreationDate: isoSeconds(due),
+        Material: derived.subarray(0, KEY_BYTES).toString('base64'),
+      });
+    }
+    key.NextRotationDate = isoSeconds(due);
   }
 }
