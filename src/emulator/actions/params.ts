@@ -3,7 +3,7 @@
  * are checked against their range, and every failure names the parameter.
  */
 import type { TypedObject } from '../../codec/typed.js';
-import { type EncryptionContext, parseEncryptionContext } from '../crypto.js';
+import { decodeBase64, type EncryptionContext, parseEncryptionContext } from '../crypto.js';
 import { failure } from '../errors.js';
 
 export type Params = Readonly<Record<string, string>>;
@@ -74,3 +74,37 @@ export function page<T>(items: readonly T[], params: Params): { items: T[]; coun
     counts: { TotalCount: items.length, PageNumber: pageNumber, PageSize: pageSize },
   };
 }
+
+/** `true`/`false` in any case; undefined when absent. Anything else is InvalidParameter. */
+export function boolean(params: Params, name: string): boolean | undefined {
+  const text = optional(params, name);
+  if (text === undefined) return undefined;
+  const lower = text.toLowerCase();
+  if (lower !== 'true' && lower !== 'false') throw failure('InvalidParameter', name);
+  return lower === 'true';
+}
+
+/** A `true`/`false` parameter; absent or empty text means `fallback`. */
+export const flag = (params: Params, name: string, fallback: boolean): boolean =>
+  boolean(params, name) ?? fallback;
+
+/** A required parameter holding strict base64 (a blob, a digest, a signature). */
+export function base64(params: Params, name: string): Buffer {
+  const bytes = decodeBase64(required(params, name));
+  if (!bytes || bytes.length === 0) throw failure('InvalidParameter', name);
+  return bytes;
+}
+
+/** A parameter holding JSON text, parsed; undefined when absent. Bad JSON is InvalidParameter. */
+export function jsonValue(params: Params, name: string): unknown {
+  const text = optional(params, name);
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw failure('InvalidParameter', name);
+  }
+}
+
+export const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
