@@ -25,6 +25,27 @@ const UNDOCUMENTED = {
   'Rejected.PendingDeletion': DOCUMENTED_ERRORS['Rejetced.PendingDeletion'],
   ServiceUnavailableTemporary: DOCUMENTED_ERRORS.SerivceUnavailableTemporary,
   InvalidCiphertext: { status: 400, message: 'The specified Ciphertext is not valid.' },
+  // Keys (the 2020 error table and the metadata's per-action lists).
+  'Forbidden.KeyVersionNotFound': {
+    status: 404,
+    message: 'The specified Key version is not found.',
+  },
+  'Rejected.UnsupportedOperation': { status: 400, message: 'Unsupported operation.' },
+  // Secrets Manager (messages from the metadata's per-action error lists and the secrets docs).
+  'Forbidden.ResourceNotFound': { status: 404, message: 'The resource is not found.' },
+  'Rejected.ResourceExist': { status: 409, message: 'The resource already exists.' },
+  'Rejected.ResourceInDeleteWindow': {
+    status: 409,
+    message: 'The secret is planned to be deleted.',
+  },
+  'Rejected.ResourceInUse': { status: 409, message: 'restore normal secret' },
+  'Rejected.InvalidRequest': { status: 400, message: 'param mismatch' },
+  UnsupportedOperation: { status: 400, message: 'This action is not supported.' },
+  'Forbidden.DKMSInstanceNotFound': {
+    status: 403,
+    message: 'The specified DKMS Instance is not found.',
+  },
+  Throttling: { status: 400, message: 'Request was denied due to request throttling.' },
 } as const satisfies Record<string, CodeSpec>;
 
 export type ErrorCode = DocumentedCode | keyof typeof UNDOCUMENTED;

@@ -5,6 +5,7 @@
  */
 export type { ActionContext, Handler } from './actions/index.js';
 export { implementedActions, isImplementedAction } from './actions/index.js';
+export { loadEmulatorConfig, parseEmulatorConfig } from './config.js';
 export {
   type EncryptionContext,
   type Envelope,
@@ -15,7 +16,8 @@ export {
   TAG_BYTES,
 } from './crypto.js';
 export type { Fault, FaultScope } from './faults.js';
-export type { Emulator, EmulatorOptions, RequestRecord } from './server.js';
+export { READ_ONLY_ACTIONS, STATE_FILE_MODE } from './persistence.js';
+export type { Emulator, EmulatorOptions, InjectedFault, RequestRecord } from './server.js';
 export { startEmulator } from './server.js';
 export type {
   AliasRecord,
@@ -28,4 +30,5 @@ export type {
   Quotas,
 } from './state.js';
 export { EmulatorState } from './state.js';
-export type { AccessKeyConfig, SignatureVersion } from './verify.js';
+export type { ThrottleOptions } from './throttle.js';
+export type { AccessDeniedDetail, AccessKeyConfig, SignatureVersion } from './verify.js';

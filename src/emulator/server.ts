@@ -2,9 +2,15 @@
  * The emulator's HTTP server: a real `node:http` listener on 127.0.0.1 that answers KMS RPC
  * calls like `kms.<region>.aliyuncs.com` does, plus an unsigned admin API under `/__emulator/`
  * for injecting faults by hand. It never logs: requests carry secrets and key material.
+ *
+ * A request goes: faults, authentication (verify.ts), throttling, authorization, the action;
+ * then, with a state file, a save when the action may have changed the state.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { resolve as resolvePath } from 'node:path';
+import type { TypedObject } from '../codec/typed.js';
+import { toXmlDocument } from '../codec/xml-write.js';
 import { ACTIONS, isImplementedAction } from './actions/index.js';
 import { EmulatorError, failure } from './errors.js';
 import {
@@ -18,6 +24,7 @@ import {
   parseScope,
   withDoctype,
 } from './faults.js';
+import { READ_ONLY_ACTIONS, readStateFile, StateFile, serializeState } from './persistence.js';
 import {
   type Answer,
   type AnswerContext,
@@ -28,8 +35,10 @@ import {
   newRequestId,
   success,
 } from './respond.js';
-import { EmulatorState, type Quotas } from './state.js';
+import { EmulatorState, emptyData, type Quotas } from './state.js';
+import { Throttle, type ThrottleOptions } from './throttle.js';
 import {
+  AccessDenied,
   type AccessKeyConfig,
   type Claim,
   claimOf,
@@ -54,6 +63,21 @@ export interface EmulatorOptions {
   now?: () => number;
   /** resource limits: one more answers 400 Rejected.LimitExceeded */
   quotas?: Quotas;
+  /** a rate for all AccessKeys together; over it answers 400 Throttling (see also per key) */
+  throttle?: ThrottleOptions;
+  /** faults in place from the start, as if injected in this order */
+  faults?: readonly InjectedFault[];
+  /**
+   * a JSON file holding the state (`state.snapshot()`): loaded at start when it exists, saved
+   * (0600, atomically) after each request that changed the state and on close. Default: none,
+   * the state lives in memory only.
+   */
+  statePath?: string;
+}
+
+/** A fault and its scope, as `injectFault(fault, scope)` takes them. */
+export interface InjectedFault extends FaultScope {
+  fault: Fault;
 }
 
 /** What one request came to: the status and RequestId it was answered with. */
@@ -81,7 +105,9 @@ export interface Emulator {
   clearFaults(): void;
   /** one entry per request received, oldest first, no secrets */
   readonly requests: ReadonlyArray<RequestRecord>;
-  /** closes the server and all open (keep-alive) sockets */
+  /** writes the state file now, if there is one and the state changed since it was written */
+  save(): Promise<void>;
+  /** closes the server and all open (keep-alive) sockets, then saves the state file */
   close(): Promise<void>;
 }
 
@@ -174,6 +200,27 @@ function send(
 const sendAnswer = (res: ServerResponse, answer: Answer, contentType = answer.contentType) =>
   send(res, answer.status, contentType, answer.body, answer.requestId);
 
+/** A RAM denial: the gateway shape, its fields in the same order, then AccessDeniedDetail. */
+function deniedAnswer(error: AccessDenied, ctx: AnswerContext): Answer {
+  const base = gatewayError(error, { ...ctx, format: 'JSON' });
+  const fields: TypedObject = {
+    ...(JSON.parse(base.body) as TypedObject),
+    AccessDeniedDetail: { ...error.detail },
+  };
+  return {
+    ...base,
+    format: ctx.format,
+    contentType: CONTENT_TYPES[ctx.format],
+    body: ctx.format === 'XML' ? toXmlDocument('Error', fields) : JSON.stringify(fields),
+  };
+}
+
+/** What the action phase came to: the answer, and the action that ran, if one did. */
+interface Answered {
+  readonly answer: Answer;
+  readonly ran?: string;
+}
+
 export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
   const region = options.region ?? 'cn-hangzhou';
   const hostId = options.hostId ?? `kms.${region}.aliyuncs.com`;
@@ -187,7 +234,20 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     now,
     isAction: isImplementedAction,
   });
+  const throttle = new Throttle(options.throttle, options.accessKeys);
   const faults = new FaultBook();
+  for (const injected of options.faults ?? []) faults.inject(injected.fault, injected);
+  // Loaded before listening: no request ever sees the state without the file's keys.
+  let stateFile: StateFile | undefined;
+  if (options.statePath !== undefined) {
+    const path = resolvePath(options.statePath);
+    const data = await readStateFile(path);
+    if (data) state.load(data);
+    // What load() holds, serialized without another deep copy.
+    stateFile = new StateFile(path, data && serializeState({ ...emptyData(), ...data }));
+  }
+  const save = (): Promise<void> =>
+    stateFile ? stateFile.save(serializeState(state.snapshot())) : Promise.resolve();
   const requests: RequestRecord[] = [];
   const sockets = new Set<Socket>();
   const sleepers = new Set<() => void>();
@@ -199,25 +259,44 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     hostId,
   });
 
-  /** The real answer: gateway checks, then the action. Never throws. */
-  function answerFor(incoming: Incoming, format: Format): Answer {
+  /** The real answer: gateway checks, throttling, authorization, then the action. Never throws. */
+  function answerFor(incoming: Incoming, format: Format): Answered {
     const ctx = contextFor(format);
     let verified: ReturnType<Verifier['verify']>;
     try {
       verified = verifier.verify(incoming);
+      if (!throttle.admit(verified.accessKeyId, now())) throw failure('Throttling');
+      verifier.authorize(verified);
     } catch (error) {
-      return error instanceof EmulatorError
-        ? gatewayError(error, ctx)
-        : kmsError(failure('InternalFailure'), ctx);
+      if (error instanceof AccessDenied) return { answer: deniedAnswer(error, ctx) };
+      return {
+        answer:
+          error instanceof EmulatorError
+            ? gatewayError(error, ctx)
+            : kmsError(failure('InternalFailure'), ctx),
+      };
     }
+    const ran = verified.action;
     try {
-      const handler = ACTIONS[verified.action];
+      const handler = ACTIONS[ran];
       if (!handler) throw failure('InternalFailure');
       const fields = handler({ params: verified.params, state });
-      return success(verified.action, fields, xmlRoot, ctx);
+      return { answer: success(ran, fields, xmlRoot, ctx), ran };
     } catch (error) {
-      return kmsError(error instanceof EmulatorError ? error : failure('InternalFailure'), ctx);
+      const failed = error instanceof EmulatorError ? error : failure('InternalFailure');
+      // A failing action may still have changed something before it threw.
+      return { answer: kmsError(failed, ctx), ran };
     }
+  }
+
+  /**
+   * The answer, once what the action changed is in the state file. Reads skip the save by name;
+   * other actions compare the state's JSON with the file's, so an unchanged state writes nothing.
+   */
+  async function respond(incoming: Incoming, format: Format): Promise<Answer> {
+    const { answer, ran } = answerFor(incoming, format);
+    if (stateFile && ran !== undefined && !READ_ONLY_ACTIONS.has(ran)) await save();
+    return answer;
   }
 
   /** Resolves after `ms`, or at once when the emulator closes. */
@@ -289,7 +368,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
           await sleep(fault.ms);
           if (closing || req.socket.destroyed) return { status: 0 };
         }
-        const answer = answerFor(incoming, claim.format);
+        const answer = await respond(incoming, claim.format);
         sendAnswer(res, answer);
         return { status: answer.status, requestId: answer.requestId };
       }
@@ -303,7 +382,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         req.socket.destroy();
         return { status: 0 };
       case 'truncate': {
-        const answer = answerFor(incoming, claim.format);
+        const answer = await respond(incoming, claim.format);
         const bytes = Buffer.from(answer.body, 'utf8');
         res.writeHead(answer.status, {
           'content-type': answer.contentType,
@@ -319,18 +398,18 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         return { status };
       }
       case 'content-type': {
-        const answer = answerFor(incoming, claim.format);
+        const answer = await respond(incoming, claim.format);
         sendAnswer(res, answer, fault.value);
         return { status: answer.status, requestId: answer.requestId };
       }
       case 'doctype': {
-        const answer = answerFor(incoming, 'XML');
+        const answer = await respond(incoming, 'XML');
         const body = withDoctype(answer.body, answer.requestId);
         send(res, answer.status, answer.contentType, body, answer.requestId);
         return { status: answer.status, requestId: answer.requestId };
       }
       case 'oversize': {
-        const answer = answerFor(incoming, 'JSON');
+        const answer = await respond(incoming, 'JSON');
         const body = padJson(answer.body, fault.bytes);
         send(res, answer.status, answer.contentType, body, answer.requestId);
         return { status: answer.status, requestId: answer.requestId };
@@ -399,13 +478,14 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     get requests() {
       return requests;
     },
+    save,
     close() {
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
         for (const socket of sockets) socket.destroy();
         for (const wake of [...sleepers]) wake();
-      });
+      }).then(save);
       return closing;
     },
   };

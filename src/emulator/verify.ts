@@ -2,7 +2,8 @@
  * Authentication as the API gateway does it, in the gateway's order: method, required common
  * parameters, Version, timestamp window, AccessKey (known, enabled, STS token), signature, nonce
  * replay, Action. Signatures are recomputed with the project's own signers and compared in
- * constant time.
+ * constant time. Authorization (an AccessKey's `allowedActions`) is a separate, later step, as
+ * RAM's is: the server throttles in between.
  */
 import { timingSafeEqual } from 'node:crypto';
 import { signatureV1 } from '../upstream/sign-v1.js';
@@ -12,7 +13,7 @@ import {
   sha256Hex,
   signatureV3,
 } from '../upstream/sign-v3.js';
-import { failure } from './errors.js';
+import { EmulatorError, failure } from './errors.js';
 import { type Format, formatOf } from './respond.js';
 
 export const API_VERSION = '2016-01-20';
@@ -26,6 +27,34 @@ export interface AccessKeyConfig {
   enabled?: boolean;
   /** if set, requests must carry it */
   securityToken?: string;
+  /** if set, the only actions this key may call; any other answers 403 Forbidden.NoPermission */
+  allowedActions?: string[];
+  /** if set, this key's own rate limit (a token bucket holding one second's worth, at least 1) */
+  requestsPerSecond?: number;
+}
+
+/** What a RAM denial carries beside the error, as the live service words it. */
+export interface AccessDeniedDetail {
+  AuthAction: string;
+  AuthPrincipalType: 'SubUser';
+  NoPermissionType: 'ImplicitDeny';
+  PolicyType: 'AccountLevelIdentityBasedPolicy';
+}
+
+/** 403 Forbidden.NoPermission, with the detail the gateway-shaped body carries. */
+export class AccessDenied extends EmulatorError {
+  readonly detail: AccessDeniedDetail;
+
+  constructor(action: string) {
+    const error = failure('Forbidden.NoPermission');
+    super(error.code, error.status, error.message);
+    this.detail = {
+      AuthAction: `kms:${action}`,
+      AuthPrincipalType: 'SubUser',
+      NoPermissionType: 'ImplicitDeny',
+      PolicyType: 'AccountLevelIdentityBasedPolicy',
+    };
+  }
 }
 
 export type SignatureVersion = 'v1' | 'v3';
@@ -150,12 +179,19 @@ export interface VerifierOptions {
 
 export class Verifier {
   readonly #keys: ReadonlyMap<string, AccessKeyConfig>;
+  /** the allowed actions of the keys that limit them */
+  readonly #allowed: ReadonlyMap<string, ReadonlySet<string>>;
   readonly #now: () => number;
   readonly #isAction: (action: string) => boolean;
   readonly #nonces = new NonceCache();
 
   constructor(options: VerifierOptions) {
     this.#keys = new Map(options.accessKeys.map((key) => [key.id, { ...key }]));
+    this.#allowed = new Map(
+      options.accessKeys.flatMap((key): [string, ReadonlySet<string>][] =>
+        key.allowedActions === undefined ? [] : [[key.id, new Set(key.allowedActions)]],
+      ),
+    );
     this.#now = options.now;
     this.#isAction = options.isAction;
   }
@@ -169,6 +205,14 @@ export class Verifier {
     return signatureVersionOf(incoming) === 'v3'
       ? this.#verifyV3(incoming)
       : this.#verifyV1(incoming);
+  }
+
+  /** Throws AccessDenied unless the request's AccessKey may call its action. */
+  authorize(verified: Verified): void {
+    const allowed = this.#allowed.get(verified.accessKeyId);
+    if (allowed !== undefined && !allowed.has(verified.action)) {
+      throw new AccessDenied(verified.action);
+    }
   }
 
   #verifyV1(incoming: Incoming): Verified {

@@ -2,9 +2,17 @@
  * `npm start`: the whole product on one machine, no cloud account. Starts the KMS emulator with
  * a demo AccessKey and the key `alias/demo`, then the function behind serverless-offline at
  * http://127.0.0.1:$PORT/ (3000), prints copy-paste curl lines, and stops both on Ctrl-C.
+ *
+ * KMS_EMULATOR_CONFIG names an emulator config file (src/emulator/config.ts) whose AccessKeys
+ * are added to the demo one; KMS_EMULATOR_STATE names a state file, so keys outlive a restart.
  */
 import { randomUUID } from 'node:crypto';
-import { startEmulator } from '../emulator/index.js';
+import {
+  type Emulator,
+  type EmulatorOptions,
+  loadEmulatorConfig,
+  startEmulator,
+} from '../emulator/index.js';
 import { API_VERSION } from '../kms/actions.generated.js';
 import { canonicalQuery } from '../upstream/percent-encode.js';
 import { alibabaTimestamp, signV1 } from '../upstream/sign-v1.js';
@@ -24,14 +32,69 @@ function portFrom(name: string, fallback: number): number {
   return value;
 }
 
+/** The config file's options, or none; a bad file stops here, naming the field. */
+function configFrom(name: string): EmulatorOptions {
+  const path = process.env[name];
+  if (!path) return { accessKeys: [] };
+  let options: EmulatorOptions;
+  try {
+    options = loadEmulatorConfig(path);
+  } catch (error) {
+    console.error(`${name}: ${(error as Error).message}`);
+    process.exit(2);
+  }
+  // The demo AccessKey is what the function signs with: the file may add keys, not replace it.
+  if (options.accessKeys.some((key) => key.id === DEMO_ACCESS_KEY.id)) {
+    console.error(`${name}: ${path} must not define the demo AccessKey ${DEMO_ACCESS_KEY.id}`);
+    process.exit(2);
+  }
+  return options;
+}
+
 const port = portFrom('PORT', 3000);
-const emulatorPort = portFrom('KMS_EMULATOR_PORT', port + 1);
+const config = configFrom('KMS_EMULATOR_CONFIG');
+const emulatorPort =
+  process.env.KMS_EMULATOR_PORT === undefined && config.port !== undefined
+    ? config.port
+    : portFrom('KMS_EMULATOR_PORT', port + 1);
 const lambdaPort = portFrom('KMS_OFFLINE_LAMBDA_PORT', port + 2);
 const mode = process.env.KMS_MODE === 'passthrough' ? 'passthrough' : 'sign';
+const statePath = process.env.KMS_EMULATOR_STATE || config.statePath;
 
-const emulator = await startEmulator({ port: emulatorPort, accessKeys: [DEMO_ACCESS_KEY] });
-const demoKey = emulator.state.createKey({ description: 'demo key of npm start' });
-emulator.state.createAlias('alias/demo', demoKey.KeyId);
+const DEMO_ALIAS = 'alias/demo';
+
+/** The key `alias/demo` names, made (and saved) only when the state has no such alias. */
+async function demoKeyOf(emulator: Emulator): Promise<string> {
+  if (emulator.state.aliases.some((alias) => alias.AliasName === DEMO_ALIAS)) {
+    return emulator.state.resolveKey(DEMO_ALIAS).KeyId;
+  }
+  const key = emulator.state.createKey({ description: 'demo key of npm start' });
+  emulator.state.createAlias(DEMO_ALIAS, key.KeyId);
+  // On disk before anything is encrypted with it.
+  await emulator.save();
+  return key.KeyId;
+}
+
+let emulator: Emulator;
+let demoKeyId: string;
+try {
+  emulator = await startEmulator({
+    ...config,
+    port: emulatorPort,
+    accessKeys: [DEMO_ACCESS_KEY, ...config.accessKeys],
+    ...(statePath ? { statePath } : {}),
+  });
+} catch (error) {
+  console.error(`the KMS emulator did not start: ${(error as Error).message}`);
+  process.exit(1);
+}
+try {
+  demoKeyId = await demoKeyOf(emulator);
+} catch (error) {
+  console.error(`${DEMO_ALIAS}: ${(error as Error).message}`);
+  await emulator.close().catch(() => {});
+  process.exit(1);
+}
 
 const passOn = (name: string) => (process.env[name] ? { [name]: process.env[name] as string } : {});
 let gateway: Awaited<ReturnType<typeof startOffline>>;
@@ -59,7 +122,7 @@ try {
   });
 } catch (error) {
   console.error((error as Error).message);
-  await emulator.close();
+  await emulator.close().catch((closeError: Error) => console.error(closeError.message));
   process.exit(1);
 }
 
@@ -95,8 +158,9 @@ console.log(
     '',
     `kms-normalizer is up (KMS_MODE=${mode})`,
     `  gateway   ${base}  (serverless-offline, HTTP API)`,
-    `  emulator  ${emulator.url}/  (KMS ${API_VERSION}; key alias/demo = ${demoKey.KeyId})`,
+    `  emulator  ${emulator.url}/  (KMS ${API_VERSION}; key alias/demo = ${demoKeyId})`,
     `  AccessKey ${DEMO_ACCESS_KEY.id} / ${DEMO_ACCESS_KEY.secret}`,
+    ...(statePath ? [`  state     ${statePath}  (kept across restarts)`] : []),
     '',
     ...lines,
     '',
@@ -110,7 +174,12 @@ async function shutdown() {
   if (stopping) return;
   stopping = true;
   await gateway.stop();
-  await emulator.close();
+  try {
+    await emulator.close();
+  } catch (error) {
+    console.error((error as Error).message);
+    process.exit(1);
+  }
   process.exit(0);
 }
 process.on('SIGINT', shutdown);
@@ -118,6 +187,9 @@ process.on('SIGTERM', shutdown);
 gateway.child.once('exit', () => {
   if (!stopping) {
     console.error('serverless-offline exited');
-    void emulator.close().then(() => process.exit(1));
+    void emulator
+      .close()
+      .catch((error: Error) => console.error(error.message))
+      .then(() => process.exit(1));
   }
 });

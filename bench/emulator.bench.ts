@@ -1,0 +1,80 @@
+/**
+ * How long the emulator takes to be useful: start, answer one signed request, close, beside a
+ * bare `node:http` server doing listen + one request + close in the same run. Also the same with
+ * a state file of 100 keys loaded at start (a read: nothing is written back).
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, bench, describe } from 'vitest';
+import { type EmulatorOptions, startEmulator } from '../src/emulator/index.js';
+import { canonicalQuery } from '../src/upstream/percent-encode.js';
+import { alibabaTimestamp, signV1 } from '../src/upstream/sign-v1.js';
+
+const accessKey = { id: 'LTAI5tBenchKey000001', secret: 'bench-secret-0123456789' };
+
+/** One GET on a fresh connection (no keep-alive), the body read to its end. */
+function get(port: number, path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+const signedListKeys = (): string => {
+  const signed = signV1(
+    { Action: 'ListKeys', Version: '2016-01-20', Format: 'JSON' },
+    { accessKeyId: accessKey.id, accessKeySecret: accessKey.secret },
+    { method: 'GET', nonce: randomUUID(), timestamp: alibabaTimestamp(new Date()) },
+  );
+  return `/?${canonicalQuery(signed)}`;
+};
+
+async function emulatorRoundTrip(options: Partial<EmulatorOptions> = {}): Promise<void> {
+  const emulator = await startEmulator({ accessKeys: [accessKey], ...options });
+  const status = await get(emulator.port, signedListKeys());
+  await emulator.close();
+  if (status !== 200) throw new Error(`ListKeys answered ${status}`);
+}
+
+async function bareRoundTrip(): Promise<void> {
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end('{}');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const status = await get((server.address() as AddressInfo).port, '/');
+  await new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+  if (status !== 200) throw new Error(`answered ${status}`);
+}
+
+// A state file of 100 keys, made once.
+const folder = mkdtempSync(join(tmpdir(), 'kms-bench-state-'));
+const statePath = join(folder, 'state.json');
+const seed = await startEmulator({ accessKeys: [accessKey], statePath });
+for (let i = 0; i < 100; i++) seed.state.createKey();
+await seed.close();
+afterAll(() => rmSync(folder, { recursive: true, force: true }));
+
+describe('startup: listen, one request, close', () => {
+  bench('startEmulator + one signed ListKeys + close()', async () => {
+    await emulatorRoundTrip();
+  });
+  bench('startEmulator with a 100-key state file + one signed ListKeys + close()', async () => {
+    await emulatorRoundTrip({ statePath });
+  });
+  bench('baseline: bare node:http listen + one request + close', async () => {
+    await bareRoundTrip();
+  });
+});
