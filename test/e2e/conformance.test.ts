@@ -15,7 +15,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTIONS } from '../../src/kms/actions.generated.js';
 import type { ObjectSchema } from '../../src/kms/schema.js';
-import { type CheckOptions, jsonProblems, xmlProblems } from './schema-check.js';
+import { type CheckOptions, jsonProblems, xmlProblems } from '../support/schema-check.js';
 import { caller, type Stack, startStack } from './stack.js';
 
 let stack: Stack;

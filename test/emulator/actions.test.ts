@@ -2,18 +2,8 @@ import { createDecipheriv } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { alibabaTimestamp } from '../../src/upstream/sign-v1.js';
-import {
-  ACCESS_KEYS,
-  callV1,
-  type HttpResult,
-  JSON_TYPE,
-  ok,
-  UPPER_UUID,
-  UUID,
-  XML_TYPE,
-} from './helpers.js';
+import { ACCESS_KEYS, callV1, expectKmsError, HOST_ID, ok, UUID, XML_TYPE } from './helpers.js';
 
-const HOST_ID = 'kms.cn-hangzhou.aliyuncs.com';
 const ACCOUNT = '1234567890123456';
 const START = Date.parse('2025-06-01T12:00:00Z');
 const DAY = 86_400_000;
@@ -35,23 +25,6 @@ const call = (params: Record<string, string>) =>
   callV1(emulator, params, { timestamp: alibabaTimestamp(new Date(clock)) });
 const succeed = (params: Record<string, string>) =>
   ok(emulator, params, { timestamp: alibabaTimestamp(new Date(clock)) });
-
-/** Asserts the whole KMS-shape JSON error body, field order included. */
-function expectKmsError(result: HttpResult, status: number, code: string, message: string) {
-  expect(result.status).toBe(status);
-  expect(result.headers['content-type']).toBe(JSON_TYPE);
-  const requestId = result.headers['x-acs-request-id'];
-  expect(requestId).toMatch(UPPER_UUID);
-  expect(result.body).toBe(
-    JSON.stringify({
-      HttpStatus: status,
-      Code: code,
-      Message: message,
-      RequestId: requestId,
-      HostId: HOST_ID,
-    }),
-  );
-}
 
 const invalid = (name: string) => `The specified parameter "${name}" is not valid.`;
 const missing = (name: string) => `The parameter "${name}" is needed but not provided.`;
@@ -78,14 +51,17 @@ describe('CreateKey and DescribeKey', () => {
       DeleteDate: '',
       MaterialExpireTime: '',
       AutomaticRotation: 'Disabled',
+      RotationInterval: '',
       LastRotationDate: '2025-06-01T12:00:00Z',
+      NextRotationDate: '',
+      DKMSInstanceId: '',
     });
     expect(Object.keys(body)).toEqual(['KeyMetadata', 'RequestId']);
   });
 
   it('refuses a key spec, usage or origin it cannot emulate', async () => {
     expectKmsError(
-      await call({ Action: 'CreateKey', KeySpec: 'RSA_2048' }),
+      await call({ Action: 'CreateKey', KeySpec: 'RSA_3072' }),
       400,
       'InvalidParameter',
       invalid('KeySpec'),
@@ -97,7 +73,7 @@ describe('CreateKey and DescribeKey', () => {
       invalid('KeyUsage'),
     );
     expectKmsError(
-      await call({ Action: 'CreateKey', Origin: 'EXTERNAL' }),
+      await call({ Action: 'CreateKey', Origin: 'EXTERNAL', KeySpec: 'RSA_2048' }),
       400,
       'InvalidParameter',
       invalid('Origin'),
@@ -115,7 +91,11 @@ describe('CreateKey and DescribeKey', () => {
       `acs:kms:cn-hangzhou:${ACCOUNT}:alias/orders`,
     ]) {
       const body = await succeed({ Action: 'DescribeKey', KeyId });
-      expect(body.KeyMetadata).toEqual({ ...key, DeletionProtection: 'Disabled' });
+      expect(body.KeyMetadata).toEqual({
+        ...key,
+        DeletionProtection: 'Disabled',
+        DeletionProtectionDescription: '',
+      });
     }
   });
 

@@ -9,7 +9,8 @@ import {
   callV3,
   DISABLED,
   encodeForm,
-  type HttpResult,
+  expectGatewayError,
+  HOST_ID,
   httpRequest,
   JSON_TYPE,
   json,
@@ -21,24 +22,6 @@ import {
 } from './helpers.js';
 
 const MINUTE = 60_000;
-const HOST_ID = 'kms.cn-hangzhou.aliyuncs.com';
-
-/** Asserts the whole JSON gateway error body, field order included. */
-function expectGatewayError(result: HttpResult, status: number, code: string, message: string) {
-  expect(result.status).toBe(status);
-  expect(result.headers['content-type']).toBe(JSON_TYPE);
-  const requestId = result.headers['x-acs-request-id'];
-  expect(requestId).toMatch(UPPER_UUID);
-  expect(result.body).toBe(
-    JSON.stringify({
-      RequestId: requestId,
-      HostId: HOST_ID,
-      Code: code,
-      Message: message,
-      Recommend: `https://api.aliyun.com/troubleshoot?q=${code}&product=Kms&requestId=${requestId}`,
-    }),
-  );
-}
 
 const INCOMPLETE = 'The request signature does not conform to Alibaba Cloud standards.';
 const ILLEGAL_TIMESTAMP =

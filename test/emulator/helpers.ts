@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Agent, type IncomingHttpHeaders, request } from 'node:http';
 import { connect } from 'node:net';
+import { expect } from 'vitest';
 import type { Emulator } from '../../src/emulator/index.js';
 import { percentEncode } from '../../src/upstream/percent-encode.js';
 import { alibabaTimestamp, type Credentials, signV1 } from '../../src/upstream/sign-v1.js';
@@ -31,6 +32,8 @@ export const ACCESS_KEYS = [
 export const UPPER_UUID = /^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/;
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export const JSON_TYPE = 'application/json;charset=utf-8';
+/** The HostId the emulator puts in error bodies by default. */
+export const HOST_ID = 'kms.cn-hangzhou.aliyuncs.com';
 export const XML_TYPE = 'text/xml;charset=utf-8';
 
 export interface HttpResult {
@@ -224,4 +227,45 @@ export async function ok(
   const result = await callV1(emulator, params, call);
   if (result.status !== 200) throw new Error(`${params.Action}: ${result.status} ${result.body}`);
   return json(result);
+}
+
+/** Asserts the whole KMS-shape JSON error body, field order included. */
+export function expectKmsError(result: HttpResult, status: number, code: string, message: string) {
+  expect(result.status).toBe(status);
+  expect(result.headers['content-type']).toBe(JSON_TYPE);
+  const requestId = result.headers['x-acs-request-id'];
+  expect(requestId).toMatch(UPPER_UUID);
+  expect(result.body).toBe(
+    JSON.stringify({
+      HttpStatus: status,
+      Code: code,
+      Message: message,
+      RequestId: requestId,
+      HostId: HOST_ID,
+    }),
+  );
+}
+
+/** Asserts the whole JSON gateway-shape error body, field order included, plus what follows it. */
+export function expectGatewayError(
+  result: HttpResult,
+  status: number,
+  code: string,
+  message: string,
+  extra: Record<string, unknown> = {},
+) {
+  expect(result.status).toBe(status);
+  expect(result.headers['content-type']).toBe(JSON_TYPE);
+  const requestId = result.headers['x-acs-request-id'];
+  expect(requestId).toMatch(UPPER_UUID);
+  expect(result.body).toBe(
+    JSON.stringify({
+      RequestId: requestId,
+      HostId: HOST_ID,
+      Code: code,
+      Message: message,
+      Recommend: `https://api.aliyun.com/troubleshoot?q=${code}&product=Kms&requestId=${requestId}`,
+      ...extra,
+    }),
+  );
 }
