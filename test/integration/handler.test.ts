@@ -30,7 +30,8 @@ type Handler = (event: unknown, context: Context) => Promise<GatewayResult>;
 /** Imports a fresh handler: the configuration is read once, at import. */
 async function handlerWith(env: Record<string, string>): Promise<Handler> {
   vi.resetModules();
-  Object.assign(process.env, env);
+  // Quiet unless a test captures the log lines (they then ask for INFO).
+  Object.assign(process.env, { POWERTOOLS_LOG_LEVEL: 'SILENT' }, env);
   const module = await import('../../src/handler.js');
   return module.handler as unknown as Handler;
 }
@@ -145,7 +146,11 @@ describe('event shapes', () => {
 describe('failures that are the function’s own', () => {
   it('an invalid configuration answers 500 InternalFailure to every request and logs why', async () => {
     const logs = captureLogs();
-    const handler = await handlerWith({ KMS_ENDPOINT: '', KMS_REGION: '' });
+    const handler = await handlerWith({
+      KMS_ENDPOINT: '',
+      KMS_REGION: '',
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+    });
     const result = await handler(restEvent({ Action: ['ListKeys'] }), context());
     expect(result.statusCode).toBe(500);
     expect(JSON.parse(result.body)).toMatchObject({
@@ -158,7 +163,7 @@ describe('failures that are the function’s own', () => {
 
   it('an event nothing can read is a 500 envelope, with no stack trace in the body', async () => {
     const logs = captureLogs();
-    const handler = await handlerWith(signing());
+    const handler = await handlerWith({ ...signing(), POWERTOOLS_LOG_LEVEL: 'INFO' });
     const result = await handler({ version: '2.0', rawQueryString: 'Action=ListKeys' }, context());
     expect(result.statusCode).toBe(500);
     expect(JSON.parse(result.body)).toMatchObject({
@@ -219,6 +224,7 @@ describe('credentials from AWS Secrets Manager', () => {
       AWS_REGION: 'eu-west-1',
       AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
       AWS_SECRET_ACCESS_KEY: 'aws-secret',
+      POWERTOOLS_LOG_LEVEL: 'INFO',
     });
   };
 
