@@ -28,6 +28,8 @@ export interface UpstreamErrorDetail {
   readonly code: string;
   readonly message: string;
   readonly recommend?: string | undefined;
+  /** RAM's explanation of a denial (`AccessDeniedDetail`), as compact JSON */
+  readonly accessDeniedDetail?: string | undefined;
   readonly contentType?: string | undefined;
 }
 

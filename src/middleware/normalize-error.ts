@@ -103,6 +103,7 @@ export function normalizeError(
                 ? undefined
                 : scrubText(error.upstream.message, secrets).slice(0, UPSTREAM_MESSAGE_MAX),
             recommend: error.upstream?.recommend,
+            access_denied_detail: error.upstream?.accessDeniedDetail,
             content_type: error.upstream?.contentType ?? state.upstream.contentType,
             latency_ms: state.upstream.latencyMs,
             attempts: state.upstream.attempts,

@@ -30,6 +30,12 @@ function text(content: Record<string, unknown>, ...names: string[]): string | un
   return undefined;
 }
 
+/** A structured extra field for the log: compact JSON, capped. */
+function compactJson(value: unknown): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  return JSON.stringify(value).slice(0, 1024);
+}
+
 export function unreadable(host: string, reason: string): KmsError {
   return gatewayError('InternalFailure', {
     origin: 'upstream-answer',
@@ -70,6 +76,7 @@ function toError(answer: IncomingAnswer, body: UpstreamBody, context: AnswerCont
       code,
       message,
       recommend: text(body.content, 'Recommend', 'recommend'),
+      accessDeniedDetail: compactJson(body.content.AccessDeniedDetail),
       contentType: answer.headers['content-type'],
     },
   });

@@ -17,6 +17,7 @@ import {
   type Stack,
   send,
   startStack,
+  waitForLog,
 } from './stack.js';
 
 const DISABLED = { id: 'LTAI5tDisabledKey001', secret: 'disabled-secret-0123' };
@@ -319,6 +320,19 @@ const cases: Case[] = [
     'Request was denied due to request throttling.',
   ],
 ];
+
+it("a RAM denial's AccessDeniedDetail reaches the log line, not the caller", async () => {
+  const response = await kms.call({ Action: 'CreateKey' }, signedBy(LIMITED));
+  const envelope = await envelopeOf(response);
+  const [line] = await waitForLog(
+    stack,
+    (l) => (l.envelope as { RequestId?: string } | undefined)?.RequestId === envelope.RequestId,
+  );
+  expect(line?.upstream).toMatchObject({
+    code: 'Forbidden.NoPermission',
+    access_denied_detail: expect.stringContaining('"AuthAction":"kms:CreateKey"'),
+  });
+});
 
 describe.each(['JSON', 'XML'])('error codes through the gateway (%s)', (format) => {
   it.each(cases)('%s → %i', async (code, status, cause, message) => {

@@ -47,6 +47,23 @@ describe('upstream errors', () => {
     );
   });
 
+  it("keeps RAM's AccessDeniedDetail for the log, not the envelope", () => {
+    const error = failure(
+      403,
+      '{"Code":"Forbidden.NoPermission","Message":"m","RequestId":"r","HostId":"h","AccessDeniedDetail":{"AuthAction":"kms:CreateKey","NoPermissionType":"ImplicitDeny"}}',
+    );
+    expect(error.upstream?.accessDeniedDetail).toBe(
+      '{"AuthAction":"kms:CreateKey","NoPermissionType":"ImplicitDeny"}',
+    );
+    expect(Object.keys(envelope(error))).toEqual([
+      'HttpStatus',
+      'Code',
+      'Message',
+      'RequestId',
+      'HostId',
+    ]);
+  });
+
   it('reads the <KMS> shape, HostId falling back to the upstream host', () => {
     const error = failure(
       404,
