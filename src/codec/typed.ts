@@ -25,7 +25,8 @@ export class UnexpectedShape extends Error {
 /** fast-xml-parser's key for text beside child elements (the whitespace of pretty-printed XML). */
 const TEXT_KEY = '#text';
 
-const isRecord = (v: unknown): v is Record<string, unknown> =>
+/** A plain object (not null, not an array). */
+export const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The fields of a schema whose subtree holds an array, cached: these are materialized when absent. */

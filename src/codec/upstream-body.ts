@@ -3,6 +3,8 @@
  * XML (any root, with or without a declaration), found by sniffing the first character rather
  * than trusting Content-Type (gateways in front of KMS send HTML and wrong types).
  */
+
+import { isRecord } from './typed.js';
 import { readXml, UnreadableXml } from './xml-read.js';
 
 export type WireFormat = 'JSON' | 'XML';
@@ -23,9 +25,6 @@ export class UnreadableBody extends Error {
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
-
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export function readUpstreamBody(bytes: Uint8Array): UpstreamBody {
   let text: string;

@@ -19,6 +19,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { isRecord } from '../codec/typed.js';
 import { ACTIONS as API_ACTIONS } from '../kms/actions.generated.js';
 import { parseFault, parseScope } from './faults.js';
 import type { EmulatorOptions, InjectedFault } from './server.js';
@@ -34,9 +35,6 @@ class ConfigProblem extends Error {
     super(`${path} ${problem}`);
   }
 }
-
-const isRecord = (value: unknown): value is Fields =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** `value` as an object holding only `allowed` fields. */
 function object(value: unknown, path: string, allowed: readonly string[]): Fields {

@@ -3,6 +3,7 @@
  * testing how the proxy copes. A fault is checked before a request is handled; the first one
  * whose scope matches applies, and each application uses up one of its `times`.
  */
+import { isRecord } from '../codec/typed.js';
 
 export type Fault =
   | { kind: 'latency'; ms: number }
@@ -24,9 +25,6 @@ export interface FaultScope {
 
 const MAX_LATENCY_MS = 10 * 60 * 1000;
 const MAX_OVERSIZE_BYTES = 64 * 1024 * 1024;
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const isInteger = (value: unknown, min: number, max: number): value is number =>
   typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;

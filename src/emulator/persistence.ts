@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { isRecord } from '../codec/typed.js';
 import { type EmulatorData, emptyData } from './state.js';
 
 export const STATE_FILE_MODE = 0o600;
@@ -66,9 +67,6 @@ export const READ_ONLY_ACTIONS: ReadonlySet<string> = new Set([
 
 /** The file's text for `data`: indented, so a person can read it, with a final newline. */
 export const serializeState = (data: EmulatorData): string => `${JSON.stringify(data, null, 2)}\n`;
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Checks what the state needs of each record; other fields pass through untouched. */
 const RECORD_CHECKS: Readonly<Record<string, (item: Record<string, unknown>) => string | null>> = {

@@ -8,6 +8,8 @@
  * emulator clock passes that time; from then on it is gone, as if it never existed, and its name
  * is free again. Every read of the store drops such secrets first.
  */
+
+import { alibabaTimestamp } from '../upstream/sign-v1.js';
 import { encryptionContextAad, openEnvelope, seal, unseal } from './crypto.js';
 import { type ErrorCode, failure } from './errors.js';
 import { rotationSeconds, SECRET_ROTATION } from './rotation.js';
@@ -129,9 +131,6 @@ const KEY_STATE_CODES: Readonly<Record<string, ErrorCode>> = {
   PendingDeletion: 'Rejected.PendingDeletion',
   PendingImport: 'Rejected.PendingImport',
 };
-
-/** Alibaba's timestamp format: UTC, no milliseconds (as state.ts writes it). */
-const isoSeconds = (ms: number): string => `${new Date(ms).toISOString().slice(0, 19)}Z`;
 
 /** The secret data type a parameter names; throws InvalidParameter SecretDataType. */
 function dataType(value: string | undefined): SecretDataType {
@@ -278,7 +277,7 @@ export class SecretStore {
         : this.#usableKey(input.encryptionKeyId);
 
     const now = this.#now();
-    const created = isoSeconds(now);
+    const created = alibabaTimestamp(now);
     const secret: SecretRecord = {
       SecretName: name,
       SecretType: secretType,
@@ -287,7 +286,7 @@ export class SecretStore {
       ExtendedConfig: extendedConfig,
       AutomaticRotation: rotation ? 'Enabled' : 'Disabled',
       RotationInterval: rotation ? `${intervalSeconds}s` : '',
-      NextRotationDate: rotation ? isoSeconds(now + intervalSeconds * 1000) : '',
+      NextRotationDate: rotation ? alibabaTimestamp(now + intervalSeconds * 1000) : '',
       LastRotationDate: '',
       CreateTime: created,
       UpdateTime: created,
@@ -360,7 +359,7 @@ export class SecretStore {
       if (oldest < 0) break;
       secret.Versions.splice(oldest, 1);
     }
-    secret.UpdateTime = isoSeconds(this.#now());
+    secret.UpdateTime = alibabaTimestamp(this.#now());
     return { secret, version, secretData: input.secretData };
   }
 
@@ -399,7 +398,7 @@ export class SecretStore {
     } else if (from) {
       from.VersionStages = from.VersionStages.filter((s) => s !== stage);
     }
-    secret.UpdateTime = isoSeconds(this.#now());
+    secret.UpdateTime = alibabaTimestamp(this.#now());
     return secret;
   }
 
@@ -413,15 +412,15 @@ export class SecretStore {
     if (options.force === true) {
       const secrets = this.#data();
       secrets.splice(secrets.indexOf(secret), 1);
-      return isoSeconds(now);
+      return alibabaTimestamp(now);
     }
     if (this.isPendingDeletion(secret)) throw failure('Rejected.ResourceInDeleteWindow');
     const days = options.recoveryWindowInDays ?? MAX_RECOVERY_DAYS;
     if (!Number.isInteger(days) || days < MIN_RECOVERY_DAYS || days > MAX_RECOVERY_DAYS) {
       throw failure('InvalidParameter', 'RecoveryWindowInDays');
     }
-    secret.PlannedDeleteTime = isoSeconds(now + days * DAY_MS);
-    secret.UpdateTime = isoSeconds(now);
+    secret.PlannedDeleteTime = alibabaTimestamp(now + days * DAY_MS);
+    secret.UpdateTime = alibabaTimestamp(now);
     return secret.PlannedDeleteTime;
   }
 
@@ -430,7 +429,7 @@ export class SecretStore {
     const secret = this.find(reference);
     if (!this.isPendingDeletion(secret)) throw failure('Rejected.ResourceInUse');
     secret.PlannedDeleteTime = '';
-    secret.UpdateTime = isoSeconds(this.#now());
+    secret.UpdateTime = alibabaTimestamp(this.#now());
     return secret;
   }
 
@@ -439,7 +438,7 @@ export class SecretStore {
     const secret = this.find(secretName);
     checkTags(tags, 'Tags');
     upsertTags(secret.Tags, tags);
-    secret.UpdateTime = isoSeconds(this.#now());
+    secret.UpdateTime = alibabaTimestamp(this.#now());
   }
 
   /** Removes tags by key; keys the secret does not have are ignored. For UntagResource. */
@@ -449,7 +448,7 @@ export class SecretStore {
       throw failure('InvalidParameter', 'TagKeys');
     }
     secret.Tags = secret.Tags.filter((t) => !tagKeys.includes(t.TagKey));
-    secret.UpdateTime = isoSeconds(this.#now());
+    secret.UpdateTime = alibabaTimestamp(this.#now());
   }
 
   #now(): number {
@@ -508,7 +507,7 @@ export class SecretStore {
   ): SecretVersionRecord {
     const version: SecretVersionRecord = {
       VersionId: versionId,
-      CreateTime: isoSeconds(this.#now()),
+      CreateTime: alibabaTimestamp(this.#now()),
       VersionStages: stages,
       SecretDataType: type,
       SecretData: data,

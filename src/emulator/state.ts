@@ -11,6 +11,7 @@
  * same if a read that caused it was not saved to the state file.
  */
 import { createHash, hkdfSync, randomBytes, randomUUID } from 'node:crypto';
+import { alibabaTimestamp } from '../upstream/sign-v1.js';
 import {
   decodeBase64,
   KEY_BYTES,
@@ -187,9 +188,6 @@ const IMPORT_TOKEN_MS = DAY_MS;
 /** Tokens kept per key (older ones are forgotten and answer InvalidImportToken). */
 const MAX_IMPORT_TOKENS = 10;
 
-/** Alibaba's timestamp format: UTC, no milliseconds. */
-export const isoSeconds = (ms: number): string => `${new Date(ms).toISOString().slice(0, 19)}Z`;
-
 export const emptyData = (): EmulatorData => ({ keys: [], aliases: [], secrets: [] });
 
 /** AES-256 keys; the others (RSA_2048, EC_P256) are asymmetric. */
@@ -335,7 +333,7 @@ export class EmulatorState {
     if (quota !== undefined && this.keys.length >= quota) throw failure('Rejected.LimitExceeded');
 
     const now = this.#options.now();
-    const created = isoSeconds(now);
+    const created = alibabaTimestamp(now);
     const version: KeyVersionRecord = {
       KeyVersionId: randomUUID(),
       CreationDate: created,
@@ -363,7 +361,7 @@ export class EmulatorState {
       Versions: [version],
       AutomaticRotation: rotation === undefined ? 'Disabled' : 'Enabled',
       RotationInterval: rotation === undefined ? '' : `${rotation}s`,
-      NextRotationDate: rotation === undefined ? '' : isoSeconds(now + rotation * 1000),
+      NextRotationDate: rotation === undefined ? '' : alibabaTimestamp(now + rotation * 1000),
       MaterialExpireTime: '',
       DKMSInstanceId: '',
       Tags: tags.map(({ TagKey, TagValue }) => ({ TagKey, TagValue })),
@@ -500,7 +498,7 @@ export class EmulatorState {
     const key = this.resolveKey(keyReference);
     if (state === 'PendingDeletion') {
       if (key.KeyState !== 'PendingDeletion') {
-        key.DeleteDate = isoSeconds(this.#options.now() + 7 * DAY_MS);
+        key.DeleteDate = alibabaTimestamp(this.#options.now() + 7 * DAY_MS);
       }
     } else {
       key.DeleteDate = '';
@@ -513,7 +511,7 @@ export class EmulatorState {
     // A rotation that fell due while the key was not Enabled happens now, not back-dated.
     const now = this.#options.now();
     if (key.AutomaticRotation === 'Enabled' && Date.parse(key.NextRotationDate) < now) {
-      key.NextRotationDate = isoSeconds(now);
+      key.NextRotationDate = alibabaTimestamp(now);
     }
   }
 
@@ -534,7 +532,7 @@ export class EmulatorState {
     const key = this.resolveKey(keyReference);
     if (key.KeyState === 'PendingDeletion') throw failure('Rejected.StateModifiedFailed');
     key.KeyState = 'PendingDeletion';
-    key.DeleteDate = isoSeconds(this.#options.now() + pendingWindowInDays * DAY_MS);
+    key.DeleteDate = alibabaTimestamp(this.#options.now() + pendingWindowInDays * DAY_MS);
   }
 
   /**
@@ -569,11 +567,13 @@ export class EmulatorState {
     const now = this.#options.now();
     const version = this.#addVersion(key, {
       KeyVersionId: randomUUID(),
-      CreationDate: isoSeconds(now),
+      CreationDate: alibabaTimestamp(now),
       Material: newKeyMaterial().toString('base64'),
     });
     if (key.AutomaticRotation === 'Enabled') {
-      key.NextRotationDate = isoSeconds(now + keyRotationSeconds(key.RotationInterval) * 1000);
+      key.NextRotationDate = alibabaTimestamp(
+        now + keyRotationSeconds(key.RotationInterval) * 1000,
+      );
     }
     return version;
   }
@@ -602,7 +602,7 @@ export class EmulatorState {
     const now = this.#options.now();
     key.AutomaticRotation = 'Enabled';
     key.RotationInterval = `${seconds}s`;
-    key.NextRotationDate = isoSeconds(Math.max(last + seconds * 1000, now));
+    key.NextRotationDate = alibabaTimestamp(Math.max(last + seconds * 1000, now));
   }
 
   #addVersion(key: KeyRecord, version: KeyVersionRecord): KeyVersionRecord {
@@ -675,7 +675,7 @@ export class EmulatorState {
       ImportToken: randomBytes(48).toString('base64'),
       WrappingAlgorithm: wrappingAlgorithm,
       PrivateKey: pair.privateKey,
-      TokenExpireTime: isoSeconds(this.#options.now() + IMPORT_TOKEN_MS),
+      TokenExpireTime: alibabaTimestamp(this.#options.now() + IMPORT_TOKEN_MS),
     };
     key.ImportTokens = [...key.ImportTokens, token].slice(-MAX_IMPORT_TOKENS);
     return {
@@ -717,7 +717,7 @@ export class EmulatorState {
     }
     key.ImportedMaterialDigest = digest;
     for (const version of key.Versions) version.Material = material.toString('base64');
-    key.MaterialExpireTime = expireUnix === 0 ? '' : isoSeconds(expireUnix * 1000);
+    key.MaterialExpireTime = expireUnix === 0 ? '' : alibabaTimestamp(expireUnix * 1000);
     if (key.KeyState === 'PendingImport') key.KeyState = 'Enabled';
   }
 
@@ -772,16 +772,16 @@ export class EmulatorState {
           'sha256',
           Buffer.from(first.Material, 'base64'),
           key.KeyId,
-          `automatic rotation ${isoSeconds(due)}`,
+          `automatic rotation ${alibabaTimestamp(due)}`,
           KEY_BYTES + 16,
         ),
       );
       this.#addVersion(key, {
         KeyVersionId: uuidOf(derived.subarray(KEY_BYTES)),
-        CreationDate: isoSeconds(due),
+        CreationDate: alibabaTimestamp(due),
         Material: derived.subarray(0, KEY_BYTES).toString('base64'),
       });
     }
-    key.NextRotationDate = isoSeconds(due);
+    key.NextRotationDate = alibabaTimestamp(due);
   }
 }

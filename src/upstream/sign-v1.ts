@@ -63,7 +63,7 @@ export function signV1(
   return signed;
 }
 
-/** Alibaba's timestamp format: UTC, no milliseconds. */
-export function alibabaTimestamp(date: Date): string {
-  return `${date.toISOString().slice(0, 19)}Z`;
+/** Alibaba's timestamp format: UTC, no milliseconds (`2016-02-23T12:46:24Z`). */
+export function alibabaTimestamp(date: Date | number): string {
+  return `${new Date(date).toISOString().slice(0, 19)}Z`;
 }

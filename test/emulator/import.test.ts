@@ -11,6 +11,7 @@ import {
   randomBytes,
 } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { alibabaTimestamp } from '../../src/upstream/sign-v1.js';
 import { expectKmsError } from './helpers.js';
 import {
   DAY,
@@ -24,7 +25,6 @@ import {
 
 const h = useEmulator();
 const state = () => h.emulator.state;
-const iso = (ms: number) => `${new Date(ms).toISOString().slice(0, 19)}Z`;
 const HOUR = 3_600_000;
 
 const PADDINGS = {
@@ -109,7 +109,7 @@ describe('the BYOK flow', () => {
         WrappingKeySpec: 'RSA_2048',
       }))) as unknown as ImportParameters;
       expect(parameters.KeyId).toBe(keyId);
-      expect(parameters.TokenExpireTime).toBe(iso(START + DAY));
+      expect(parameters.TokenExpireTime).toBe(alibabaTimestamp(START + DAY));
       expect(parameters.ImportToken).toMatch(/^[A-Za-z0-9+/]+=*$/);
       const wrappingKey = createPublicKey({
         key: Buffer.from(parameters.PublicKey, 'base64'),
@@ -160,7 +160,7 @@ describe('the BYOK flow', () => {
     const second = await parametersFor(keyId, 'RSAES_PKCS1_V1_5');
     expect(second.PublicKey).not.toBe(first.PublicKey);
     expect(second.ImportToken).not.toBe(first.ImportToken);
-    expect(second.TokenExpireTime).toBe(iso(START + HOUR + DAY));
+    expect(second.TokenExpireTime).toBe(alibabaTimestamp(START + HOUR + DAY));
     const material = randomBytes(32);
     // The first token still works, with its own key and algorithm.
     const result = await importMaterial(
@@ -223,7 +223,7 @@ describe('the BYOK flow', () => {
     ).toBe(200);
     expect(await describeKey(keyId)).toMatchObject({
       KeyState: 'Enabled',
-      MaterialExpireTime: iso(START + 2 * HOUR),
+      MaterialExpireTime: alibabaTimestamp(START + 2 * HOUR),
     });
     h.advance(2 * HOUR - 1000);
     expect((await h.call({ Action: 'Encrypt', KeyId: keyId, Plaintext: 'p' })).status).toBe(200);

@@ -5,6 +5,7 @@
 import { createDecipheriv } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { EmulatorState, startEmulator } from '../../src/emulator/index.js';
+import { alibabaTimestamp } from '../../src/upstream/sign-v1.js';
 import { ACCESS_KEYS, callV1, expectKmsError, UUID } from './helpers.js';
 import {
   ACCOUNT,
@@ -21,7 +22,6 @@ import {
 
 const h = useEmulator();
 const state = () => h.emulator.state;
-const iso = (ms: number) => `${new Date(ms).toISOString().slice(0, 19)}Z`;
 
 type Metadata = Record<string, string>;
 const createKey = async (params: Record<string, string> = {}): Promise<Metadata> =>
@@ -46,14 +46,14 @@ describe('CreateKey', () => {
       Origin: 'Aliyun_KMS',
       ProtectionLevel: 'SOFTWARE',
       Creator: ACCOUNT,
-      CreationDate: iso(START),
+      CreationDate: alibabaTimestamp(START),
       Description: 'd',
       PrimaryKeyVersion: metadata.PrimaryKeyVersion,
       DeleteDate: '',
       MaterialExpireTime: '',
       AutomaticRotation: 'Disabled',
       RotationInterval: '',
-      LastRotationDate: iso(START),
+      LastRotationDate: alibabaTimestamp(START),
       NextRotationDate: '',
       DKMSInstanceId: '',
     });
@@ -182,8 +182,8 @@ describe('CreateKey', () => {
       expect(metadata).toMatchObject({
         AutomaticRotation: 'Enabled',
         RotationInterval: `${seconds}s`,
-        LastRotationDate: iso(START),
-        NextRotationDate: iso(START + seconds * 1000),
+        LastRotationDate: alibabaTimestamp(START),
+        NextRotationDate: alibabaTimestamp(START + seconds * 1000),
       });
     }
     const off = await createKey({ EnableAutomaticRotation: 'false', RotationInterval: '1x' });
@@ -207,7 +207,7 @@ describe('the key quota', () => {
     });
     const call = (params: Record<string, string>) =>
       callV1(limited, params, {
-        timestamp: `${new Date(clock).toISOString().slice(0, 19)}Z`,
+        timestamp: alibabaTimestamp(clock),
       });
     try {
       const first = JSON.parse((await call({ Action: 'CreateKey' })).body).KeyMetadata;
@@ -370,7 +370,7 @@ describe('rotation and key versions', () => {
     const body = await expectBothFormats(h, () => ({ Action: 'CreateKeyVersion', KeyId: keyId }));
     const created = body.KeyVersion as Record<string, string>;
     expect(created.KeyId).toBe(keyId);
-    expect(created.CreationDate).toBe(iso(START));
+    expect(created.CreationDate).toBe(alibabaTimestamp(START));
     // The XML call made a third version: it is the primary one.
     const versions = state().keys[0]?.Versions.map((v) => v.KeyVersionId) ?? [];
     expect(versions).toHaveLength(3);
@@ -435,7 +435,7 @@ describe('rotation and key versions', () => {
       all.map((v, i) => ({
         KeyId: keyId,
         KeyVersionId: v.KeyVersionId,
-        CreationDate: iso(START + i * DAY),
+        CreationDate: alibabaTimestamp(START + i * DAY),
       })),
     );
     const second = await h.succeed({
@@ -445,7 +445,11 @@ describe('rotation and key versions', () => {
       PageNumber: '2',
     });
     expect((second.KeyVersions as { KeyVersion: { KeyVersionId: string }[] }).KeyVersion).toEqual([
-      { KeyId: keyId, KeyVersionId: all[2]?.KeyVersionId, CreationDate: iso(START + 2 * DAY) },
+      {
+        KeyId: keyId,
+        KeyVersionId: all[2]?.KeyVersionId,
+        CreationDate: alibabaTimestamp(START + 2 * DAY),
+      },
     ]);
     const one = await expectBothFormats(h, () => ({
       Action: 'DescribeKeyVersion',
@@ -455,7 +459,7 @@ describe('rotation and key versions', () => {
     expect(one.KeyVersion).toEqual({
       KeyId: keyId,
       KeyVersionId: all[1]?.KeyVersionId,
-      CreationDate: iso(START + DAY),
+      CreationDate: alibabaTimestamp(START + DAY),
     });
     expectKmsError(
       await h.call({
@@ -499,8 +503,8 @@ describe('rotation and key versions', () => {
     expect(await describeKey(keyId)).toMatchObject({
       AutomaticRotation: 'Enabled',
       RotationInterval: '604800s',
-      LastRotationDate: iso(START),
-      NextRotationDate: iso(START + 7 * DAY),
+      LastRotationDate: alibabaTimestamp(START),
+      NextRotationDate: alibabaTimestamp(START + 7 * DAY),
     });
     await h.succeed({
       Action: 'UpdateRotationPolicy',
@@ -583,18 +587,18 @@ describe('rotation and key versions', () => {
     expect(second.KeyVersionId).not.toBe(key.PrimaryKeyVersion);
     expect(await describeKey(keyId)).toMatchObject({
       PrimaryKeyVersion: second.KeyVersionId,
-      LastRotationDate: iso(START + 7 * DAY),
-      NextRotationDate: iso(START + 14 * DAY),
+      LastRotationDate: alibabaTimestamp(START + 7 * DAY),
+      NextRotationDate: alibabaTimestamp(START + 14 * DAY),
     });
     // Two more intervals pass unseen: both rotations happen, each at its due time.
     h.advance(15 * DAY);
     const third = await encrypt(keyId, 'week 3');
     const versions = state().keys[0]?.Versions ?? [];
     expect(versions.map((v) => v.CreationDate)).toEqual([
-      iso(START),
-      iso(START + 7 * DAY),
-      iso(START + 14 * DAY),
-      iso(START + 21 * DAY),
+      alibabaTimestamp(START),
+      alibabaTimestamp(START + 7 * DAY),
+      alibabaTimestamp(START + 14 * DAY),
+      alibabaTimestamp(START + 21 * DAY),
     ]);
     expect(third.KeyVersionId).toBe(versions[3]?.KeyVersionId);
     for (const [blob, text, version] of [
@@ -629,8 +633,8 @@ describe('rotation and key versions', () => {
     expect(state().keys[0]?.Versions).toHaveLength(1);
     await h.succeed({ Action: 'EnableKey', KeyId: keyId });
     expect(state().keys[0]?.Versions.map((v) => v.CreationDate)).toEqual([
-      iso(START),
-      iso(START + 20 * DAY),
+      alibabaTimestamp(START),
+      alibabaTimestamp(START + 20 * DAY),
     ]);
   });
 });

@@ -12,7 +12,6 @@ import { ACCESS_KEYS, callV1, expectKmsError, JSON_TYPE, XML_TYPE } from './help
 const ACCOUNT = '1234567890123456';
 const START = Date.parse('2025-06-01T12:00:00Z');
 const DAY = 86_400_000;
-const iso = (ms: number) => `${new Date(ms).toISOString().slice(0, 19)}Z`;
 const arn = (name: string) => `acs:kms:cn-hangzhou:${ACCOUNT}:secret/${name}`;
 
 let clock = START;
@@ -228,7 +227,7 @@ describe('CreateSecret', () => {
     expect(got.SecretData).toBe('p@ss w0rd ✓');
     expect(got.SecretDataType).toBe('text');
     expect(got.VersionId).toBe('v1');
-    expect(got.CreateTime).toBe(iso(START));
+    expect(got.CreateTime).toBe(alibabaTimestamp(START));
     expect(got.VersionStages).toEqual({ VersionStage: ['ACSCurrent'] });
   });
 
@@ -259,7 +258,7 @@ describe('CreateSecret', () => {
     });
     expect(body.AutomaticRotation).toBe('Enabled');
     expect(body.RotationInterval).toBe('604800s');
-    expect(body.NextRotationDate).toBe(iso(START + 7 * DAY));
+    expect(body.NextRotationDate).toBe(alibabaTimestamp(START + 7 * DAY));
     expect(body.ExtendedConfig).toBe('{"CustomData":{"k":"v"}}');
     const described = await succeed({ Action: 'DescribeSecret', SecretName: 'rot' });
     expect([described.AutomaticRotation, described.RotationInterval]).toEqual([
@@ -604,11 +603,13 @@ describe('PutSecretValue', () => {
     expect([first.SecretData, first.VersionStages, first.CreateTime]).toEqual([
       'one',
       { VersionStage: [] },
-      iso(START),
+      alibabaTimestamp(START),
     ]);
-    expect((await value('db', { VersionId: 'v2' })).CreateTime).toBe(iso(START + 1000));
+    expect((await value('db', { VersionId: 'v2' })).CreateTime).toBe(
+      alibabaTimestamp(START + 1000),
+    );
     expect((await succeed({ Action: 'DescribeSecret', SecretName: 'db' })).UpdateTime).toBe(
-      iso(START + 1000),
+      alibabaTimestamp(START + 1000),
     );
   });
 
@@ -825,8 +826,8 @@ describe('DescribeSecret', () => {
     await create('db', 'x', { Description: 'orders db', Tags: '[{"Key":"team","Value":"core"}]' });
     const plain = await succeed({ Action: 'DescribeSecret', SecretName: 'db' });
     expect(plain).toEqual({
-      UpdateTime: iso(START),
-      CreateTime: iso(START),
+      UpdateTime: alibabaTimestamp(START),
+      CreateTime: alibabaTimestamp(START),
       NextRotationDate: '',
       EncryptionKeyId: '',
       RotationInterval: '',
@@ -872,7 +873,7 @@ describe('DescribeSecret', () => {
         { TagKey: 'b', TagValue: '2' },
       ],
     });
-    expect(body.UpdateTime).toBe(iso(START + 5000));
+    expect(body.UpdateTime).toBe(alibabaTimestamp(START + 5000));
     emulator.state.secrets.untag('db', ['a', 'missing']);
     body = await succeed({ Action: 'DescribeSecret', SecretName: 'db', FetchTags: 'true' });
     expect(body.Tags).toEqual({ Tag: [{ TagKey: 'b', TagValue: '2' }] });
@@ -900,10 +901,10 @@ describe('ListSecrets', () => {
     expect(secrets.map((s) => s.SecretName)).toEqual(['a', 'b', 'c']);
     expect(secrets[2]).toEqual({
       SecretName: 'c',
-      UpdateTime: iso(START + 1000),
+      UpdateTime: alibabaTimestamp(START + 1000),
       SecretType: 'Generic',
-      PlannedDeleteTime: iso(START + 1000 + 7 * DAY),
-      CreateTime: iso(START),
+      PlannedDeleteTime: alibabaTimestamp(START + 1000 + 7 * DAY),
+      CreateTime: alibabaTimestamp(START),
       Tags: { Tag: [] },
     });
     expect([all.TotalCount, all.PageNumber, all.PageSize]).toEqual([3, 1, 10]);
@@ -973,7 +974,7 @@ describe('ListSecrets', () => {
     await create('b');
     const result = await call({ Action: 'ListSecrets', Format: 'XML' });
     expect(result.body).toContain(
-      `<SecretList><Secret><SecretName>a</SecretName><UpdateTime>${iso(START)}</UpdateTime><SecretType>Generic</SecretType><PlannedDeleteTime></PlannedDeleteTime><CreateTime>${iso(START)}</CreateTime><Tags></Tags></Secret><Secret><SecretName>b</SecretName>`,
+      `<SecretList><Secret><SecretName>a</SecretName><UpdateTime>${alibabaTimestamp(START)}</UpdateTime><SecretType>Generic</SecretType><PlannedDeleteTime></PlannedDeleteTime><CreateTime>${alibabaTimestamp(START)}</CreateTime><Tags></Tags></Secret><Secret><SecretName>b</SecretName>`,
     );
   });
 });
@@ -990,12 +991,12 @@ describe('ListSecretVersionIds', () => {
         VersionId: [
           {
             VersionId: 'v2',
-            CreateTime: iso(START),
+            CreateTime: alibabaTimestamp(START),
             VersionStages: { VersionStage: ['ACSPrevious'] },
           },
           {
             VersionId: 'v3',
-            CreateTime: iso(START),
+            CreateTime: alibabaTimestamp(START),
             VersionStages: { VersionStage: ['ACSCurrent'] },
           },
         ],
@@ -1014,7 +1015,7 @@ describe('ListSecretVersionIds', () => {
     });
     expect(all.TotalCount).toBe(3);
     expect((all.VersionIds as { VersionId: Body[] }).VersionId).toEqual([
-      { VersionId: 'v1', CreateTime: iso(START), VersionStages: { VersionStage: [] } },
+      { VersionId: 'v1', CreateTime: alibabaTimestamp(START), VersionStages: { VersionStage: [] } },
     ]);
     const explicitFalse = await succeed({
       Action: 'ListSecretVersionIds',
@@ -1024,7 +1025,7 @@ describe('ListSecretVersionIds', () => {
     expect(explicitFalse.TotalCount).toBe(2);
     const xml = await call({ Action: 'ListSecretVersionIds', SecretName: 'db', Format: 'XML' });
     expect(xml.body).toContain(
-      `<VersionIds><VersionId><VersionId>v2</VersionId><CreateTime>${iso(START)}</CreateTime><VersionStages><VersionStage>ACSPrevious</VersionStage></VersionStages></VersionId>`,
+      `<VersionIds><VersionId><VersionId>v2</VersionId><CreateTime>${alibabaTimestamp(START)}</CreateTime><VersionStages><VersionStage>ACSPrevious</VersionStage></VersionStages></VersionId>`,
     );
     expectKmsError(
       await call({ Action: 'ListSecretVersionIds', SecretName: 'nope' }),
@@ -1047,7 +1048,7 @@ describe('DeleteSecret and RestoreSecret, by the emulator clock', () => {
     const a = await succeed({ Action: 'DeleteSecret', SecretName: 'a' });
     expect(a).toEqual({
       SecretName: 'a',
-      PlannedDeleteTime: iso(START + 30 * DAY),
+      PlannedDeleteTime: alibabaTimestamp(START + 30 * DAY),
       RequestId: a.RequestId,
     });
     const b = await succeed({
@@ -1055,9 +1056,9 @@ describe('DeleteSecret and RestoreSecret, by the emulator clock', () => {
       SecretName: arn('b'),
       RecoveryWindowInDays: '7',
     });
-    expect([b.SecretName, b.PlannedDeleteTime]).toEqual(['b', iso(START + 7 * DAY)]);
+    expect([b.SecretName, b.PlannedDeleteTime]).toEqual(['b', alibabaTimestamp(START + 7 * DAY)]);
     expect((await succeed({ Action: 'DescribeSecret', SecretName: 'b' })).PlannedDeleteTime).toBe(
-      iso(START + 7 * DAY),
+      alibabaTimestamp(START + 7 * DAY),
     );
     await create('c');
     for (const days of ['6', '31', 'ten', '7.5']) {
@@ -1106,7 +1107,7 @@ describe('DeleteSecret and RestoreSecret, by the emulator clock', () => {
     const described = await succeed({ Action: 'DescribeSecret', SecretName: 'db' });
     expect([described.PlannedDeleteTime, described.UpdateTime]).toEqual([
       '',
-      iso(START + 29 * DAY),
+      alibabaTimestamp(START + 29 * DAY),
     ]);
     clock = START + 31 * DAY;
     expect((await value('db')).SecretData).toBe('v1-data');
@@ -1128,7 +1129,7 @@ describe('DeleteSecret and RestoreSecret, by the emulator clock', () => {
       ForceDeleteWithoutRecovery: 'true',
       RecoveryWindowInDays: 'ignored',
     });
-    expect([forced.SecretName, forced.PlannedDeleteTime]).toEqual(['a', iso(START)]);
+    expect([forced.SecretName, forced.PlannedDeleteTime]).toEqual(['a', alibabaTimestamp(START)]);
     expectKmsError(await call({ Action: 'GetSecretValue', SecretName: 'a' }), 404, ...NOT_FOUND);
     await create('a', 'again');
     await succeed({ Action: 'DeleteSecret', SecretName: 'a' });
@@ -1152,7 +1153,7 @@ describe('the secrets state is plain JSON', () => {
     copy.load(saved);
     expect(copy.secrets.getValue('enc', { versionId: 'v1' }).secretData).toBe('e1');
     expect(copy.secrets.getValue('enc', {}).secretData).toBe('e2');
-    expect(copy.secrets.find('plain').PlannedDeleteTime).toBe(iso(START + 7 * DAY));
+    expect(copy.secrets.find('plain').PlannedDeleteTime).toBe(alibabaTimestamp(START + 7 * DAY));
     clock = START + 8 * DAY;
     expect(copy.secrets.secrets.map((s) => s.SecretName)).toEqual(['enc']);
   });

@@ -3,8 +3,11 @@
  * are checked against their range, and every failure names the parameter.
  */
 import type { TypedObject } from '../../codec/typed.js';
+import { isRecord } from '../../codec/typed.js';
 import { decodeBase64, type EncryptionContext, parseEncryptionContext } from '../crypto.js';
 import { failure } from '../errors.js';
+
+export { isRecord };
 
 export type Params = Readonly<Record<string, string>>;
 
@@ -105,6 +108,3 @@ export function jsonValue(params: Params, name: string): unknown {
     throw failure('InvalidParameter', name);
   }
 }
-
-export const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
