@@ -120,12 +120,10 @@ export function createKmsClient(deps: KmsClientDeps) {
   function passedThrough(inv: Invocation): Omit<OutgoingRequest, 'deadline' | 'signal'> {
     const { request } = inv;
     const method = request.method === 'GET' ? 'GET' : 'POST';
-    const headers: Record<string, string> = {};
-    if (request.headers['content-type']) headers['content-type'] = request.headers['content-type'];
-    for (const [name, value] of Object.entries(request.headers)) {
-      // V3-signed callers carry their signature in headers.
-      if (name === 'authorization' || name.startsWith('x-acs-')) headers[name] = value;
-    }
+    // V1 only: its signature lives in the parameters. A V3 signature covers the Host header,
+    // which cannot survive the hop, so V3 headers are not forwarded.
+    const contentType = request.headers['content-type'];
+    const headers: Record<string, string> = contentType ? { 'content-type': contentType } : {};
     return {
       method,
       url: new URL(request.rawQuery ? `/?${request.rawQuery}` : '/', endpoint),
