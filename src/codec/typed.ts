@@ -88,12 +88,15 @@ function typeList(value: unknown, schema: ArraySchema): Typed[] {
 }
 
 const INTEGER = /^[+-]?\d+$/;
-/** Text that is an integer becomes a number; anything else (empty, unsafe, "abc") stays verbatim. */
+/**
+ * Text that is an integer becomes a number; anything else (empty, unsafe, "abc") stays verbatim.
+ * `-0` becomes `0`: JSON writes it as `0` anyway, and a typed value must survive its own round trip.
+ */
 function toInteger(value: unknown): Typed {
-  if (typeof value === 'number') return value;
+  if (typeof value === 'number') return value === 0 ? 0 : value;
   if (typeof value === 'string' && INTEGER.test(value)) {
     const n = Number(value);
-    if (Number.isSafeInteger(n)) return n;
+    if (Number.isSafeInteger(n)) return n === 0 ? 0 : n;
   }
   return untyped(value);
 }
