@@ -7,8 +7,9 @@ import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { afterAll, bench, describe } from 'vitest';
 import { startEmulator } from '../src/emulator/index.js';
-import { canonicalQuery } from '../src/upstream/percent-encode.js';
-import { alibabaTimestamp, signV1 } from '../src/upstream/sign-v1.js';
+import { canonicalQuery } from '../src/protocol/percent-encode.js';
+import { signV1 } from '../src/protocol/sign-v1.js';
+import { alibabaTimestamp } from '../src/protocol/timestamp.js';
 
 const accessKey = { id: 'LTAI5tBenchKey000001', secret: 'bench-secret-0123456789' };
 const emulator = await startEmulator({ accessKeys: [accessKey] });

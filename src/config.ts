@@ -6,7 +6,7 @@
 
 import { ACTIONS, REGION_ENDPOINTS } from './kms/actions.generated.js';
 import type { CodeSpelling } from './kms/errors.js';
-import type { Credentials } from './upstream/sign-v1.js';
+import type { Credentials } from './protocol/credentials.js';
 
 export type Mode = 'sign' | 'passthrough';
 

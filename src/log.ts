@@ -5,7 +5,7 @@
  */
 import { search } from '@aws-lambda-powertools/jmespath';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { percentEncode } from './upstream/percent-encode.js';
+import { percentEncode } from './protocol/percent-encode.js';
 
 /** Parameter and field names whose values are never logged (compared in lower case). */
 export const SECRET_FIELDS: ReadonlySet<string> = new Set(

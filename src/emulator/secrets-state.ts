@@ -9,7 +9,7 @@
  * is free again. Every read of the store drops such secrets first.
  */
 
-import { alibabaTimestamp } from '../upstream/sign-v1.js';
+import { alibabaTimestamp } from '../protocol/timestamp.js';
 import { encryptionContextAad, openEnvelope, seal, unseal } from './crypto.js';
 import { type ErrorCode, failure } from './errors.js';
 import { rotationSeconds, SECRET_ROTATION } from './rotation.js';

@@ -11,7 +11,7 @@
  * same if a read that caused it was not saved to the state file.
  */
 import { createHash, hkdfSync, randomBytes, randomUUID } from 'node:crypto';
-import { alibabaTimestamp } from '../upstream/sign-v1.js';
+import { alibabaTimestamp } from '../protocol/timestamp.js';
 import {
   decodeBase64,
   KEY_BYTES,

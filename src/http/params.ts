@@ -4,9 +4,8 @@
  * convenience, a flat JSON object. A name given twice is ambiguous and refused.
  */
 import { gatewayError } from '../kms/envelope.js';
+import type { Params } from '../protocol/rpc.js';
 import type { HttpRequest } from './request.js';
-
-export type Params = Readonly<Record<string, string>>;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 

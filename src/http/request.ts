@@ -3,7 +3,7 @@
  * translated here, once, into one HttpRequest. Nothing past this file knows the event version.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from 'aws-lambda';
-import { percentEncode } from '../upstream/percent-encode.js';
+import { percentEncode } from '../protocol/percent-encode.js';
 
 export type GatewayEvent = APIGatewayProxyEvent | APIGatewayProxyEventV2;
 

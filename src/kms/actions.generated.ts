@@ -2,8 +2,6 @@
 // change the generator or the metadata and run `npm run generate`.
 import type { ActionSpec } from './schema.js';
 
-export const API_VERSION = "2016-01-20";
-
 /** Every KMS 2016-01-20 action: parameters, operation type and 200 response schema. */
 export const ACTIONS: Readonly<Record<string, ActionSpec>> = {
   AsymmetricDecrypt: {"operationType":"read","methods":["GET","POST"],"params":[{"name":"CiphertextBlob","kind":"string","required":true},{"name":"KeyId","kind":"string","required":true},{"name":"KeyVersionId","kind":"string","required":true},{"name":"Algorithm","kind":"string","required":true}],"response":{"KeyVersionId":"string","KeyId":"string","RequestId":"string","Plaintext":"string"}},

@@ -13,9 +13,10 @@ import {
   loadEmulatorConfig,
   startEmulator,
 } from '../emulator/index.js';
-import { API_VERSION } from '../kms/actions.generated.js';
-import { canonicalQuery } from '../upstream/percent-encode.js';
-import { alibabaTimestamp, signV1 } from '../upstream/sign-v1.js';
+import { canonicalQuery } from '../protocol/percent-encode.js';
+import { API_VERSION } from '../protocol/rpc.js';
+import { signV1 } from '../protocol/sign-v1.js';
+import { alibabaTimestamp } from '../protocol/timestamp.js';
 import { startOffline } from './offline.js';
 
 const DEMO_ACCESS_KEY = {

@@ -4,9 +4,9 @@
  */
 import type { Context } from 'aws-lambda';
 import type { Negotiated } from '../http/negotiate.js';
-import type { Params } from '../http/params.js';
 import type { HttpRequest } from '../http/request.js';
-import type { RpcCall } from '../http/validate.js';
+import type { RpcCall } from '../kms/call.js';
+import type { Params } from '../protocol/rpc.js';
 import type { UpstreamTrace } from '../upstream/kms-client.js';
 
 export interface RequestState {

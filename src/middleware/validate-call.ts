@@ -2,7 +2,7 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { GatewayEvent } from '../http/request.js';
 import type { GatewayResult } from '../http/response.js';
-import { validateCall as validate } from '../http/validate.js';
+import { checkCall } from '../kms/call.js';
 import type { KmsContext } from './state.js';
 
 export interface ValidateCallOptions {
@@ -15,7 +15,7 @@ export function validateCall(
   return {
     before: ({ context }) => {
       const { http, params } = context.kms;
-      context.kms.call = validate(http?.method ?? '', params ?? {}, options.allowedActions);
+      context.kms.call = checkCall(http?.method ?? '', params ?? {}, options.allowedActions);
     },
   };
 }

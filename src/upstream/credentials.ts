@@ -4,7 +4,7 @@
  * for five minutes so a rotated secret is picked up without a redeploy.
  */
 import type { CredentialSource } from '../config.js';
-import type { Credentials } from './sign-v1.js';
+import type { Credentials } from '../protocol/credentials.js';
 
 const CACHE_MS = 5 * 60_000;
 

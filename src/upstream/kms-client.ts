@@ -7,17 +7,18 @@ import { randomUUID } from 'node:crypto';
 import type { TypedObject } from '../codec/typed.js';
 import type { Config } from '../config.js';
 import type { HttpRequest } from '../http/request.js';
-import type { RpcCall } from '../http/validate.js';
-import { API_VERSION } from '../kms/actions.generated.js';
+import type { RpcCall } from '../kms/call.js';
 import { gatewayError, KmsError } from '../kms/envelope.js';
 import { isRetryableCode } from '../kms/errors.js';
+import { canonicalQuery } from '../protocol/percent-encode.js';
+import { API_VERSION, V1_SIGNING_PARAMS } from '../protocol/rpc.js';
+import { signV1 } from '../protocol/sign-v1.js';
+import { signV3 } from '../protocol/sign-v3.js';
+import { alibabaTimestamp } from '../protocol/timestamp.js';
 import { readAnswer } from './answer.js';
 import type { CredentialProvider } from './credentials.js';
 import { CredentialsUnavailable } from './credentials.js';
 import { type HttpClient, type OutgoingRequest, TransportError } from './http-client.js';
-import { canonicalQuery } from './percent-encode.js';
-import { alibabaTimestamp, signV1, V1_SIGNING_PARAMS } from './sign-v1.js';
-import { signV3 } from './sign-v3.js';
 
 /** What happened upstream, filled in as it happens: the error log line reads it. */
 export interface UpstreamTrace {

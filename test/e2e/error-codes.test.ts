@@ -5,9 +5,10 @@
  */
 import { createPublicKey, publicEncrypt, randomBytes, constants as rsa } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { API_VERSION } from '../../src/kms/actions.generated.js';
-import { canonicalQuery } from '../../src/upstream/percent-encode.js';
-import { alibabaTimestamp, signV1 } from '../../src/upstream/sign-v1.js';
+import { canonicalQuery } from '../../src/protocol/percent-encode.js';
+import { API_VERSION } from '../../src/protocol/rpc.js';
+import { signV1 } from '../../src/protocol/sign-v1.js';
+import { alibabaTimestamp } from '../../src/protocol/timestamp.js';
 import { envelopeOf } from './gateway-suite.js';
 import {
   ACCESS_KEY,

@@ -5,10 +5,11 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { type Emulator, type EmulatorOptions, startEmulator } from '../../src/emulator/index.js';
-import { API_VERSION } from '../../src/kms/actions.generated.js';
 import { type OfflineGateway, startOffline } from '../../src/local/offline.js';
-import { canonicalQuery } from '../../src/upstream/percent-encode.js';
-import { alibabaTimestamp, signV1 } from '../../src/upstream/sign-v1.js';
+import { canonicalQuery } from '../../src/protocol/percent-encode.js';
+import { API_VERSION } from '../../src/protocol/rpc.js';
+import { signV1 } from '../../src/protocol/sign-v1.js';
+import { alibabaTimestamp } from '../../src/protocol/timestamp.js';
 
 export const ACCESS_KEY = { id: 'LTAI5tE2eTestKey0001', secret: 'e2e-secret-0123456789abcdef' };
 export const HOST_ID = 'kms.cn-hangzhou.aliyuncs.com';
@@ -100,6 +101,10 @@ export interface Caller {
   encode(params: Record<string, string>, options?: CallOptions): string;
 }
 
+/** The signature with its first character changed: always a different, wrong signature. */
+export const tampered = (signature: string): string =>
+  `${signature.startsWith('x') ? 'y' : 'x'}${signature.slice(1)}`;
+
 export function caller(stack: () => Stack, signs: boolean): Caller {
   function encode(params: Record<string, string>, options: CallOptions = {}): string {
     if (!signs) return new URLSearchParams(params).toString();
@@ -114,7 +119,7 @@ export function caller(stack: () => Stack, signs: boolean): Caller {
         timestamp: alibabaTimestamp(options.signing?.timestamp ?? new Date()),
       },
     );
-    if (options.signing?.tamper) signed.Signature = `x${(signed.Signature as string).slice(1)}`;
+    if (options.signing?.tamper) signed.Signature = tampered(signed.Signature as string);
     return canonicalQuery(signed);
   }
   return {

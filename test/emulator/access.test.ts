@@ -5,8 +5,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Emulator, type EmulatorOptions, startEmulator } from '../../src/emulator/index.js';
-import type { Credentials } from '../../src/upstream/sign-v1.js';
-import { alibabaTimestamp } from '../../src/upstream/sign-v1.js';
+import type { Credentials } from '../../src/protocol/credentials.js';
+import { alibabaTimestamp } from '../../src/protocol/timestamp.js';
 import {
   ACCESS_KEYS,
   callV1,

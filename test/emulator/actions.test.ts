@@ -1,7 +1,7 @@
 import { createDecipheriv } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
-import { alibabaTimestamp } from '../../src/upstream/sign-v1.js';
+import { alibabaTimestamp } from '../../src/protocol/timestamp.js';
 import { ACCESS_KEYS, callV1, expectKmsError, HOST_ID, ok, UUID, XML_TYPE } from './helpers.js';
 
 const ACCOUNT = '1234567890123456';

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
-import { alibabaTimestamp, signatureV1 } from '../../src/upstream/sign-v1.js';
-import { canonicalRequestV3, signatureV3, signedHeaderNames } from '../../src/upstream/sign-v3.js';
+import { signatureV1 } from '../../src/protocol/sign-v1.js';
+import { canonicalRequestV3, signatureV3, signedHeaderNames } from '../../src/protocol/sign-v3.js';
+import { alibabaTimestamp } from '../../src/protocol/timestamp.js';
 import {
   ACCESS_KEYS,
   callV1,

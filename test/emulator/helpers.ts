@@ -7,9 +7,11 @@ import { type Agent, type IncomingHttpHeaders, request } from 'node:http';
 import { connect } from 'node:net';
 import { expect } from 'vitest';
 import type { Emulator } from '../../src/emulator/index.js';
-import { percentEncode } from '../../src/upstream/percent-encode.js';
-import { alibabaTimestamp, type Credentials, signV1 } from '../../src/upstream/sign-v1.js';
-import { signV3 } from '../../src/upstream/sign-v3.js';
+import type { Credentials } from '../../src/protocol/credentials.js';
+import { percentEncode } from '../../src/protocol/percent-encode.js';
+import { signV1 } from '../../src/protocol/sign-v1.js';
+import { signV3 } from '../../src/protocol/sign-v3.js';
+import { alibabaTimestamp } from '../../src/protocol/timestamp.js';
 
 export const VERSION = '2016-01-20';
 

@@ -11,7 +11,7 @@ import {
   randomBytes,
 } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { alibabaTimestamp } from '../../src/upstream/sign-v1.js';
+import { alibabaTimestamp } from '../../src/protocol/timestamp.js';
 import { expectKmsError } from './helpers.js';
 import {
   DAY,

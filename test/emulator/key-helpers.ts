@@ -8,7 +8,7 @@ import { typeObject } from '../../src/codec/typed.js';
 import { readXml } from '../../src/codec/xml-read.js';
 import { type Emulator, type EmulatorOptions, startEmulator } from '../../src/emulator/index.js';
 import { ACTIONS } from '../../src/kms/actions.generated.js';
-import { alibabaTimestamp } from '../../src/upstream/sign-v1.js';
+import { alibabaTimestamp } from '../../src/protocol/timestamp.js';
 import { jsonProblems } from '../support/schema-check.js';
 import { ACCESS_KEYS, callV1, type HttpResult, ok, XML_TYPE } from './helpers.js';
 

@@ -5,7 +5,7 @@
 import { createDecipheriv } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { EmulatorState, startEmulator } from '../../src/emulator/index.js';
-import { alibabaTimestamp } from '../../src/upstream/sign-v1.js';
+import { alibabaTimestamp } from '../../src/protocol/timestamp.js';
 import { ACCESS_KEYS, callV1, expectKmsError, UUID } from './helpers.js';
 import {
   ACCOUNT,

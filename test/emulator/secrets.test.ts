@@ -5,7 +5,7 @@ import { readXml } from '../../src/codec/xml-read.js';
 import { type Emulator, EmulatorState, startEmulator } from '../../src/emulator/index.js';
 import { ACTIONS } from '../../src/kms/actions.generated.js';
 import type { ObjectSchema } from '../../src/kms/schema.js';
-import { alibabaTimestamp } from '../../src/upstream/sign-v1.js';
+import { alibabaTimestamp } from '../../src/protocol/timestamp.js';
 import { jsonProblems } from '../support/schema-check.js';
 import { ACCESS_KEYS, callV1, expectKmsError, JSON_TYPE, XML_TYPE } from './helpers.js';
 

@@ -2,7 +2,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { decodeParams } from '../../src/http/params.js';
 import { type HttpRequest, toHttpRequest } from '../../src/http/request.js';
-import { validateCall } from '../../src/http/validate.js';
+import { checkCall } from '../../src/kms/call.js';
 import { KmsError } from '../../src/kms/envelope.js';
 
 const request = (over: Partial<HttpRequest>): HttpRequest => ({
@@ -133,7 +133,7 @@ describe('parameters', () => {
 });
 
 describe('validation before any upstream call', () => {
-  const ok = (params: Record<string, string>) => validateCall('POST', params, undefined);
+  const ok = (params: Record<string, string>) => checkCall('POST', params, undefined);
 
   it.each([
     [
@@ -201,7 +201,7 @@ describe('validation before any upstream call', () => {
       'The parameter "ResourceId" is needed but not provided.',
     ],
   ])('%s %j → %i %s', (method, params, status, code, message) => {
-    const error = thrown(() => validateCall(method, params, undefined));
+    const error = thrown(() => checkCall(method, params, undefined));
     expect([error.status, error.code, error.message]).toEqual([status, code, message]);
   });
 
@@ -228,11 +228,11 @@ describe('validation before any upstream call', () => {
 
   it('the allow-list answers Forbidden.NoPermission', () => {
     const error = thrown(() =>
-      validateCall('GET', { Action: 'ScheduleKeyDeletion' }, new Set(['Encrypt'])),
+      checkCall('GET', { Action: 'ScheduleKeyDeletion' }, new Set(['Encrypt'])),
     );
     expect([error.status, error.code]).toEqual([403, 'Forbidden.NoPermission']);
     expect(
-      validateCall('GET', { Action: 'Encrypt', KeyId: 'k', Plaintext: 'p' }, new Set(['Encrypt']))
+      checkCall('GET', { Action: 'Encrypt', KeyId: 'k', Plaintext: 'p' }, new Set(['Encrypt']))
         .action,
     ).toBe('Encrypt');
   });

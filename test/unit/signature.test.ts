@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { percentEncode } from '../../src/upstream/percent-encode.js';
-import { signatureV1, stringToSignV1 } from '../../src/upstream/sign-v1.js';
-import { canonicalRequestV3, sha256Hex, signV3 } from '../../src/upstream/sign-v3.js';
+import { percentEncode } from '../../src/protocol/percent-encode.js';
+import { signatureV1, stringToSignV1 } from '../../src/protocol/sign-v1.js';
+import { canonicalRequestV3, sha256Hex, signV3 } from '../../src/protocol/sign-v3.js';
 
 // Vectors from ../shared/notes/alibaba-sdk.md §1.1 and §1.2.
 const officialV1 = {

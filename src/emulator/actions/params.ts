@@ -4,12 +4,12 @@
  */
 import type { TypedObject } from '../../codec/typed.js';
 import { isRecord } from '../../codec/typed.js';
+import type { Params } from '../../protocol/rpc.js';
 import { decodeBase64, type EncryptionContext, parseEncryptionContext } from '../crypto.js';
 import { failure } from '../errors.js';
 
+export type { Params };
 export { isRecord };
-
-export type Params = Readonly<Record<string, string>>;
 
 export const INT32_MAX = 2_147_483_647;
 const INTEGER = /^[+-]?\d{1,10}$/;

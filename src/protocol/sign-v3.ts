@@ -7,8 +7,8 @@
  * where the signed headers are `host`, `content-type` and every `x-acs-*` header.
  */
 import { createHash, createHmac } from 'node:crypto';
+import type { Credentials } from './credentials.js';
 import { canonicalQuery } from './percent-encode.js';
-import type { Credentials } from './sign-v1.js';
 
 export const V3_ALGORITHM = 'ACS3-HMAC-SHA256';
 

@@ -2,10 +2,10 @@
  * Checks a call before anything goes upstream: the method, the Action (known, allowed), the
  * API version, required parameters present and integer/boolean/JSON parameters well-formed.
  */
-import { ACTIONS, API_VERSION } from '../kms/actions.generated.js';
-import { gatewayError } from '../kms/envelope.js';
-import type { ActionSpec, ParamSpec } from '../kms/schema.js';
-import type { Params } from './params.js';
+import { API_VERSION, type Params } from '../protocol/rpc.js';
+import { ACTIONS } from './actions.generated.js';
+import { gatewayError } from './envelope.js';
+import type { ActionSpec, ParamSpec } from './schema.js';
 
 export interface RpcCall {
   readonly action: string;
@@ -45,7 +45,7 @@ function isWellFormed(value: string, param: ParamSpec): boolean {
   }
 }
 
-export function validateCall(
+export function checkCall(
   method: string,
   params: Params,
   allowedActions: ReadonlySet<string> | undefined,

@@ -4,17 +4,8 @@
  * `METHOD&%2F&encode(canonical)` with the key `secret&`.
  */
 import { createHmac } from 'node:crypto';
+import type { Credentials } from './credentials.js';
 import { canonicalQuery, percentEncode } from './percent-encode.js';
-
-export const V1_SIGNING_PARAMS = [
-  'AccessKeyId',
-  'Signature',
-  'SignatureMethod',
-  'SignatureVersion',
-  'SignatureNonce',
-  'Timestamp',
-  'SecurityToken',
-] as const;
 
 export function stringToSignV1(method: string, params: Readonly<Record<string, string>>): string {
   const { Signature: _ignored, ...signed } = params;
@@ -29,12 +20,6 @@ export function signatureV1(
   return createHmac('sha1', `${accessKeySecret}&`)
     .update(stringToSignV1(method, params))
     .digest('base64');
-}
-
-export interface Credentials {
-  readonly accessKeyId: string;
-  readonly accessKeySecret: string;
-  readonly securityToken?: string | undefined;
 }
 
 export interface V1Options {
@@ -61,9 +46,4 @@ export function signV1(
   if (credentials.securityToken) signed.SecurityToken = credentials.securityToken;
   signed.Signature = signatureV1(options.method, signed, credentials.accessKeySecret);
   return signed;
-}
-
-/** Alibaba's timestamp format: UTC, no milliseconds (`2016-02-23T12:46:24Z`). */
-export function alibabaTimestamp(date: Date | number): string {
-  return `${new Date(date).toISOString().slice(0, 19)}Z`;
 }

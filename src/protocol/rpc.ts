@@ -1,0 +1,21 @@
+/**
+ * What an Alibaba Cloud RPC request is, whichever side reads it: the API version this product
+ * speaks, the parameter map, and the common parameters that carry a V1 signature.
+ */
+
+/** KMS's API version; the actions table (`kms/actions.generated.ts`) is generated for it. */
+export const API_VERSION = '2016-01-20';
+
+/** RPC parameters by name, decoded: the query merged with a form body. */
+export type Params = Readonly<Record<string, string>>;
+
+/** The common parameters of signature V1: who signs, how, when, and the signature itself. */
+export const V1_SIGNING_PARAMS = [
+  'AccessKeyId',
+  'Signature',
+  'SignatureMethod',
+  'SignatureVersion',
+  'SignatureNonce',
+  'Timestamp',
+  'SecurityToken',
+] as const;
