@@ -11,6 +11,7 @@ import {
   type ObjectSchema,
   type Schema,
 } from '../../src/kms/schema.js';
+import { runs } from '../support/runs.js';
 
 // Any text XML 1.0 can carry: markup characters, entities-looking text, whitespace, CR, emoji.
 const text = fc
@@ -77,7 +78,7 @@ describe('round trips, for every action schema', () => {
         const viaXml = parse(renderSuccess(action, viaJson, 'XML'), schema);
         expect(viaXml).toEqual(value);
       }),
-      { numRuns: 2000 },
+      { numRuns: runs(2000, 20_000) },
     );
   });
 
@@ -88,7 +89,7 @@ describe('round trips, for every action schema', () => {
         const json = renderSuccess(action, parse(xml, schema), 'JSON');
         expect(renderSuccess(action, parse(json, schema), 'XML')).toBe(xml);
       }),
-      { numRuns: 2000 },
+      { numRuns: runs(2000, 20_000) },
     );
   });
 
@@ -102,7 +103,7 @@ describe('round trips, for every action schema', () => {
         );
         expect(Array.isArray((value.Keys as TypedObject).Key)).toBe(true);
       }),
-      { numRuns: 1000 },
+      { numRuns: runs(1000) },
     );
   });
 });
