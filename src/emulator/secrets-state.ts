@@ -9,9 +9,10 @@
  * is free again. Every read of the store drops such secrets first.
  */
 
+import type { KnownCode } from '../kms/errors.js';
 import { alibabaTimestamp } from '../protocol/timestamp.js';
 import { encryptionContextAad, openEnvelope, seal, unseal } from './crypto.js';
-import { type ErrorCode, failure } from './errors.js';
+import { failure } from './errors.js';
 import { rotationSeconds, SECRET_ROTATION } from './rotation.js';
 import type { KeyRecord, StateOptions } from './state.js';
 
@@ -126,7 +127,7 @@ const MAX_RECOVERY_DAYS = 30;
 /** The secret types of the API; only Generic is emulated. */
 const MANAGED_SECRET_TYPES = new Set(['Rds', 'RAMCredentials', 'ECS', 'Redis', 'PolarDB']);
 /** A key that cannot be used now, by state. */
-const KEY_STATE_CODES: Readonly<Record<string, ErrorCode>> = {
+const KEY_STATE_CODES: Readonly<Record<string, KnownCode>> = {
   Disabled: 'Rejected.Disabled',
   PendingDeletion: 'Rejected.PendingDeletion',
   PendingImport: 'Rejected.PendingImport',

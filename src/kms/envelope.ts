@@ -6,7 +6,7 @@ import {
   type CodeSpelling,
   documentedMessage,
   documentedStatus,
-  type GatewayCode,
+  type KnownCode,
   respell,
 } from './errors.js';
 
@@ -71,7 +71,7 @@ export class KmsError extends Error {
 
 /** An error this gateway raises itself, with the documented status and message. */
 export function gatewayError(
-  code: GatewayCode,
+  code: KnownCode,
   options: {
     parameter?: string;
     origin?: ErrorOrigin;

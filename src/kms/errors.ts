@@ -100,21 +100,70 @@ export const GATEWAY_ERRORS = {
   },
 } as const satisfies Record<string, DocumentedError>;
 
-export type GatewayCode = DocumentedCode | keyof typeof GATEWAY_ERRORS;
+/**
+ * Codes the live service answers that the documented table lacks (its API gateway's
+ * authentication and routing codes, per-action codes), worded as the service words them. The
+ * emulator answers with them, and the gateway when it authenticates its own callers.
+ */
+export const SERVICE_ERRORS = {
+  InvalidVersion: { status: 400, message: 'Specified parameter Version is not valid.' },
+  SignatureNonceUsed: { status: 400, message: 'Specified signature nonce was used already.' },
+  'InvalidAction.NotFound': {
+    status: 404,
+    message: 'Specified api is not found, please check your url and method.',
+  },
+  'InvalidSecurityToken.MismatchWithAccessKey': {
+    status: 400,
+    message: 'Specified SecurityToken mismatch with the AccessKey.',
+  },
+  // The live service spells this code correctly; the documented table has `Rejetced.`.
+  'Rejected.PendingDeletion': DOCUMENTED_ERRORS['Rejetced.PendingDeletion'],
+  ServiceUnavailableTemporary: DOCUMENTED_ERRORS.SerivceUnavailableTemporary,
+  InvalidCiphertext: { status: 400, message: 'The specified Ciphertext is not valid.' },
+  // Keys (the 2020 error table and the metadata's per-action lists).
+  'Forbidden.KeyVersionNotFound': {
+    status: 404,
+    message: 'The specified Key version is not found.',
+  },
+  'Rejected.UnsupportedOperation': { status: 400, message: 'Unsupported operation.' },
+  // Secrets Manager (messages from the metadata's per-action error lists and the secrets docs).
+  'Forbidden.ResourceNotFound': { status: 404, message: 'The resource is not found.' },
+  'Rejected.ResourceExist': { status: 409, message: 'The resource already exists.' },
+  'Rejected.ResourceInDeleteWindow': {
+    status: 409,
+    message: 'The secret is planned to be deleted.',
+  },
+  'Rejected.ResourceInUse': { status: 409, message: 'restore normal secret' },
+  'Rejected.InvalidRequest': { status: 400, message: 'param mismatch' },
+  UnsupportedOperation: { status: 400, message: 'This action is not supported.' },
+  'Forbidden.DKMSInstanceNotFound': {
+    status: 403,
+    message: 'The specified DKMS Instance is not found.',
+  },
+  Throttling: { status: 400, message: 'Request was denied due to request throttling.' },
+} as const satisfies Record<string, DocumentedError>;
+
+export type ServiceCode = keyof typeof SERVICE_ERRORS;
+
+/** Every code whose status and message this project knows. */
+export type KnownCode = DocumentedCode | keyof typeof GATEWAY_ERRORS | ServiceCode;
+
+function known(code: KnownCode): DocumentedError {
+  if (Object.hasOwn(DOCUMENTED_ERRORS, code)) return DOCUMENTED_ERRORS[code as DocumentedCode];
+  if (Object.hasOwn(GATEWAY_ERRORS, code)) {
+    return GATEWAY_ERRORS[code as keyof typeof GATEWAY_ERRORS];
+  }
+  return SERVICE_ERRORS[code as ServiceCode];
+}
 
 /** Fills a documented message template (`"<parameter name>"`) with a parameter name. */
-export function documentedMessage(code: GatewayCode, parameter?: string): string {
-  const { message } =
-    code in DOCUMENTED_ERRORS
-      ? DOCUMENTED_ERRORS[code as DocumentedCode]
-      : GATEWAY_ERRORS[code as keyof typeof GATEWAY_ERRORS];
+export function documentedMessage(code: KnownCode, parameter?: string): string {
+  const { message } = known(code);
   return parameter === undefined ? message : message.replace('<parameter name>', parameter);
 }
 
-export function documentedStatus(code: GatewayCode): number {
-  return code in DOCUMENTED_ERRORS
-    ? DOCUMENTED_ERRORS[code as DocumentedCode].status
-    : GATEWAY_ERRORS[code as keyof typeof GATEWAY_ERRORS].status;
+export function documentedStatus(code: KnownCode): number {
+  return known(code).status;
 }
 
 export type CodeSpelling = 'documented' | 'corrected';
@@ -152,7 +201,9 @@ export function statusOfCode(code: string): number | undefined {
     const status = METADATA_ERROR_STATUS[spelling];
     if (status !== undefined) return status;
   }
-  return undefined;
+  return Object.hasOwn(SERVICE_ERRORS, code)
+    ? SERVICE_ERRORS[code as ServiceCode].status
+    : undefined;
 }
 
 /** Codes after which a read may be retried (throttling and temporary unavailability). */
