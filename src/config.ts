@@ -4,11 +4,15 @@
  * request then answers 500 InternalFailure with the problems in the log.
  */
 
+import type { CallerSource } from './callers/caller-store.js';
 import { ACTIONS, REGION_ENDPOINTS } from './kms/actions.generated.js';
 import type { CodeSpelling } from './kms/errors.js';
 import type { Credentials } from './protocol/credentials.js';
 
 export type Mode = 'sign' | 'passthrough';
+
+/** Who may call: callers that sign with a caller key, IAM principals, or anyone (explicit only). */
+export type CallerAuth = 'signature' | 'iam' | 'none';
 
 export type CredentialSource =
   | { readonly kind: 'static'; readonly credentials: Credentials }
@@ -30,6 +34,13 @@ export interface Config {
   readonly codeSpelling: CodeSpelling;
   readonly accessLog: boolean;
   readonly credentials: CredentialSource;
+  readonly callerAuth: CallerAuth;
+  /** the callers directory: caller keys (signature) or principal policies (iam, optional) */
+  readonly callers: CallerSource | undefined;
+  /** how old the callers directory may get before a request waits for a re-read */
+  readonly callersRefreshMs: number;
+  /** a DynamoDB table shared by every instance for replay protection; else per instance */
+  readonly nonceTable: string | undefined;
 }
 
 export type ConfigResult =
@@ -86,6 +97,32 @@ export function loadConfig(env: Env): ConfigResult {
     );
   }
 
+  const callerAuth = oneOf<CallerAuth>(
+    'KMS_CALLER_AUTH',
+    ['signature', 'iam', 'none'],
+    mode === 'sign' ? 'signature' : 'none',
+  );
+  if (mode === 'passthrough' && callerAuth === 'signature') {
+    problems.push(
+      'KMS_CALLER_AUTH=signature needs KMS_MODE=sign: in passthrough the caller signs for KMS, and that signature must reach KMS untouched',
+    );
+  }
+  const callersFile = read('KMS_CALLER_KEYS_FILE');
+  const callersSecret = read('KMS_CALLER_KEYS_SECRET_ARN');
+  if (callersFile && callersSecret) {
+    problems.push('set KMS_CALLER_KEYS_SECRET_ARN or KMS_CALLER_KEYS_FILE, not both');
+  }
+  const callers: CallerSource | undefined = callersSecret
+    ? { kind: 'secrets-manager', secretArn: callersSecret }
+    : callersFile
+      ? { kind: 'file', path: callersFile }
+      : undefined;
+  if (callerAuth === 'signature' && !callers) {
+    problems.push(
+      'KMS_CALLER_AUTH=signature needs the caller keys: KMS_CALLER_KEYS_SECRET_ARN (or KMS_CALLER_KEYS_FILE locally)',
+    );
+  }
+
   const allowed = read('KMS_ALLOWED_ACTIONS');
   // A misspelt action would silently never be allowed: refuse it instead.
   for (const action of allowed?.split(',') ?? []) {
@@ -118,6 +155,10 @@ export function loadConfig(env: Env): ConfigResult {
     ),
     accessLog: oneOf('KMS_ACCESS_LOG', ['true', 'false'], 'false') === 'true',
     credentials,
+    callerAuth,
+    callers,
+    callersRefreshMs: integer('KMS_CALLER_KEYS_REFRESH_S', 60, 1, 300) * 1000,
+    nonceTable: read('KMS_NONCE_TABLE'),
   };
   return problems.length > 0 ? { ok: false, problems } : { ok: true, config };
 }

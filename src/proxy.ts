@@ -6,7 +6,8 @@
 
 import { renderSuccess } from './codec/render.js';
 import { NotRepresentableAsXml } from './codec/xml-write.js';
-import type { ConfigResult } from './config.js';
+import type { Config } from './config.js';
+import { upstreamDeadline, upstreamTrace } from './deadline.js';
 import type { GatewayEvent } from './http/request.js';
 import { type GatewayResult, gatewayResult } from './http/response.js';
 import { gatewayError } from './kms/envelope.js';
@@ -14,9 +15,8 @@ import type { KmsContext } from './middleware/state.js';
 import type { KmsClient } from './upstream/kms-client.js';
 
 export interface ProxyDeps {
-  readonly config: ConfigResult;
-  /** undefined only when the config is invalid */
-  readonly invoke: KmsClient | undefined;
+  readonly config: Config;
+  readonly invoke: KmsClient;
 }
 
 export function createProxy(deps: ProxyDeps) {
@@ -26,26 +26,17 @@ export function createProxy(deps: ProxyDeps) {
     options?: { signal?: AbortSignal },
   ): Promise<GatewayResult> => {
     const { call, negotiated, http } = context.kms;
-    if (!deps.config.ok || !deps.invoke) {
-      throw gatewayError('InternalFailure', {
-        origin: 'internal',
-        reason: 'invalid configuration',
-      });
-    }
     if (!call || !negotiated || !http) throw new Error('proxy: request state incomplete');
-    const config = deps.config.config;
-    // Never beyond the Lambda's remaining time, less a margin to answer in.
-    const remaining = context.getRemainingTimeInMillis?.() ?? Number.POSITIVE_INFINITY;
-    const budget = Math.min(config.timeoutMs, remaining - config.deadlineMarginMs);
-    const trace = { host: config.endpoint.host, attempts: 0, latencyMs: 0 };
-    context.kms.upstream = trace;
     const value = await deps.invoke({
       call,
       request: http,
-      deadline: Date.now() + Math.max(1, budget),
+      deadline: upstreamDeadline(context, deps.config),
       signal: options?.signal,
-      trace,
+      trace: upstreamTrace(context, deps.config),
     });
+    // Decrypt's key is known only now: no plaintext leaves before the caller's policy says so.
+    await context.kms.answerCheck?.(value);
+    const trace = upstreamTrace(context, deps.config);
     const requestId = typeof value.RequestId === 'string' ? value.RequestId : http.requestId;
     let body: string;
     try {

@@ -20,6 +20,23 @@ export interface HttpRequest {
   readonly requestId: string;
   /** the domain the caller called: HostId of errors raised before any upstream call */
   readonly domainName: string;
+  /** the path called; KMS answers on `/` only */
+  readonly path: string;
+  /** the IAM principal API Gateway authenticated (`aws_iam` authorizer), if any */
+  readonly iamPrincipal: string | undefined;
+}
+
+interface IamIdentity {
+  readonly userArn?: string | null;
+}
+
+/** HTTP API and Function URLs put the IAM caller under authorizer.iam, REST under identity. */
+function iamPrincipalOf(requestContext: unknown): string | undefined {
+  const context = requestContext as
+    | { authorizer?: { iam?: IamIdentity } | null; identity?: IamIdentity | null }
+    | undefined;
+  const arn = context?.authorizer?.iam?.userArn ?? context?.identity?.userArn;
+  return typeof arn === 'string' && arn !== '' ? arn : undefined;
 }
 
 const isV2 = (event: GatewayEvent): event is APIGatewayProxyEventV2 =>
@@ -68,6 +85,8 @@ export function toHttpRequest(event: GatewayEvent, lambdaRequestId: string): Htt
       body: bodyOf(event.body, event.isBase64Encoded),
       requestId: event.requestContext.requestId || lambdaRequestId,
       domainName: event.requestContext.domainName || headers.host || 'localhost',
+      path: event.rawPath ?? '/',
+      iamPrincipal: iamPrincipalOf(event.requestContext),
     };
   }
   // REST events keep only the last of repeated headers in `headers`; the full list is here.
@@ -82,5 +101,7 @@ export function toHttpRequest(event: GatewayEvent, lambdaRequestId: string): Htt
     body: bodyOf(event.body, event.isBase64Encoded),
     requestId: event.requestContext?.requestId || lambdaRequestId,
     domainName: event.requestContext?.domainName || headers.host || 'localhost',
+    path: event.path ?? '/',
+    iamPrincipal: iamPrincipalOf(event.requestContext),
   };
 }

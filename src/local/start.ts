@@ -1,28 +1,27 @@
 /**
  * `npm start`: the whole product on one machine, no cloud account. Starts the KMS emulator with
  * a demo AccessKey and the key `alias/demo`, then the function behind serverless-offline at
- * http://127.0.0.1:$PORT/ (3000), prints copy-paste curl lines, and stops both on Ctrl-C.
+ * http://127.0.0.1:$PORT/ (3000), as deployed: sign mode, callers signing with a caller key
+ * (the demo one, every action allowed). Prints copy-paste commands, stops both on Ctrl-C.
  *
  * KMS_EMULATOR_CONFIG names an emulator config file (src/emulator/config.ts) whose AccessKeys
- * are added to the demo one; KMS_EMULATOR_STATE names a state file, so keys outlive a restart.
+ * are added to the demo one; KMS_EMULATOR_STATE names a state file, so keys outlive a restart;
+ * KMS_CALLER_KEYS_FILE names a callers document to use instead of the demo one;
+ * KMS_CALLER_AUTH=none turns caller authentication off for quick experiments.
  */
-import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   type Emulator,
   type EmulatorOptions,
   loadEmulatorConfig,
   startEmulator,
 } from '../emulator/index.js';
-import { canonicalQuery } from '../protocol/percent-encode.js';
 import { API_VERSION } from '../protocol/rpc.js';
-import { signV1 } from '../protocol/sign-v1.js';
-import { alibabaTimestamp } from '../protocol/timestamp.js';
+import { DEMO_ACCESS_KEY, DEMO_ALIAS, DEMO_CALLER_KEY } from './demo.js';
 import { startOffline } from './offline.js';
-
-const DEMO_ACCESS_KEY = {
-  id: 'LTAI5tDemoKmsNormalizer',
-  secret: 'demo-secret-for-the-local-emulator-only',
-};
+import { presignedUrl } from './signed-call.js';
 
 function portFrom(name: string, fallback: number): number {
   const value = Number(process.env[name] ?? fallback);
@@ -61,8 +60,27 @@ const emulatorPort =
 const lambdaPort = portFrom('KMS_OFFLINE_LAMBDA_PORT', port + 2);
 const mode = process.env.KMS_MODE === 'passthrough' ? 'passthrough' : 'sign';
 const statePath = process.env.KMS_EMULATOR_STATE || config.statePath;
+// As deployed: callers sign in sign mode; in passthrough KMS authenticates them itself.
+const callerAuth = process.env.KMS_CALLER_AUTH || (mode === 'sign' ? 'signature' : 'none');
+const ownCallers = process.env.KMS_CALLER_KEYS_FILE;
 
-const DEMO_ALIAS = 'alias/demo';
+/** The demo callers document, in a private temporary folder removed on exit. */
+function demoCallersFile(): { path: string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'kms-normalizer-callers-'));
+  const path = join(dir, 'callers.json');
+  const document = [
+    {
+      AccessKeyId: DEMO_CALLER_KEY.id,
+      AccessKeySecret: DEMO_CALLER_KEY.secret,
+      Actions: ['*'],
+      Description: 'npm start demo caller',
+    },
+  ];
+  writeFileSync(path, `${JSON.stringify(document, null, 2)}\n`, { mode: 0o600 });
+  return { path, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+const callers = callerAuth === 'signature' && !ownCallers ? demoCallersFile() : undefined;
+process.on('exit', () => callers?.remove());
 
 /** The key `alias/demo` names, made (and saved) only when the state has no such alias. */
 async function demoKeyOf(emulator: Emulator): Promise<string> {
@@ -106,6 +124,8 @@ try {
     env: {
       KMS_ENDPOINT: emulator.url,
       KMS_MODE: mode,
+      KMS_CALLER_AUTH: callerAuth,
+      ...(callers ? { KMS_CALLER_KEYS_FILE: callers.path } : passOn('KMS_CALLER_KEYS_FILE')),
       ALIBABA_CLOUD_ACCESS_KEY_ID: DEMO_ACCESS_KEY.id,
       ALIBABA_CLOUD_ACCESS_KEY_SECRET: DEMO_ACCESS_KEY.secret,
       ...passOn('KMS_SIGNATURE_VERSION'),
@@ -114,6 +134,7 @@ try {
       ...passOn('KMS_CODE_SPELLING'),
       ...passOn('KMS_ALLOWED_ACTIONS'),
       ...passOn('KMS_TIMEOUT_MS'),
+      ...passOn('KMS_CALLER_KEYS_REFRESH_S'),
       ...passOn('POWERTOOLS_LOG_LEVEL'),
     },
     onOutput: (line) => {
@@ -127,43 +148,64 @@ try {
   process.exit(1);
 }
 
-/** A curl line for passthrough mode: the caller signs, so the banner signs one for you. */
-function presigned(params: Record<string, string>): string {
-  const signed = signV1(
-    { ...params, Version: API_VERSION, Format: 'XML' },
-    { accessKeyId: DEMO_ACCESS_KEY.id, accessKeySecret: DEMO_ACCESS_KEY.secret },
-    { method: 'GET', nonce: randomUUID(), timestamp: alibabaTimestamp(new Date()) },
-  );
-  return `curl -s '${gateway.url}?${canonicalQuery(signed)}'`;
+const base = gateway.url;
+const curl = (url: string) => `curl -s '${url}'`;
+const demoCaller = { accessKeyId: DEMO_CALLER_KEY.id, accessKeySecret: DEMO_CALLER_KEY.secret };
+const demoKms = { accessKeyId: DEMO_ACCESS_KEY.id, accessKeySecret: DEMO_ACCESS_KEY.secret };
+const portArg = port === 3000 ? '' : `PORT=${port} `;
+
+function commands(): string[] {
+  if (mode === 'passthrough') {
+    return [
+      '# passthrough: callers sign with the demo AccessKey; this URL is signed once, valid 15 min',
+      curl(presignedUrl(base, { Action: 'ListKeys', Format: 'XML' }, demoKms)),
+      '# an error, in the documented envelope (unsigned)',
+      curl(`${base}?Action=ListKeys`),
+    ];
+  }
+  if (callerAuth === 'none') {
+    return [
+      '# caller authentication is OFF (KMS_CALLER_AUTH=none): anyone who reaches the port calls KMS',
+      '# JSON (the default)',
+      curl(`${base}?Action=Encrypt&KeyId=${DEMO_ALIAS}&Plaintext=aGVsbG8=`),
+      '# XML, asked for by Accept (or add &Format=XML)',
+      `curl -s -H 'Accept: application/xml' '${base}?Action=ListKeys'`,
+      '# an error, in the documented envelope',
+      curl(`${base}?Action=DescribeKey&KeyId=alias/missing`),
+    ];
+  }
+  return [
+    '# a call signed with the caller key (add --format XML for XML, --v3 for signature V3)',
+    `${portArg}npm run call -- Encrypt KeyId=${DEMO_ALIAS} Plaintext=aGVsbG8=`,
+    '# a pre-signed URL for curl: valid 15 minutes, once (a second use is a replay)',
+    curl(presignedUrl(base, { Action: 'ListKeys', Format: 'XML' }, demoCaller)),
+    `# a fresh one each time: curl -s "$(${portArg}npm run -s call -- --url ListKeys)"`,
+    '# unsigned: refused, and the envelope says why',
+    curl(`${base}?Action=ListKeys`),
+    "# from Node with Alibaba's SDK (@alicloud/pop-core):",
+    `#   new RPCClient({ endpoint: '${base.replace(/\/$/, '')}', apiVersion: '${API_VERSION}',`,
+    `#     accessKeyId: '${DEMO_CALLER_KEY.id}', accessKeySecret: '${DEMO_CALLER_KEY.secret}' })`,
+    "#     .request('Encrypt', { KeyId: 'alias/demo', Plaintext: 'aGVsbG8=' }, { method: 'POST' })",
+  ];
 }
 
-const base = gateway.url;
-const lines =
-  mode === 'sign'
-    ? [
-        '# JSON (the default)',
-        `curl -s '${base}?Action=Encrypt&KeyId=alias/demo&Plaintext=aGVsbG8='`,
-        '# XML, asked for by Accept (or add &Format=XML)',
-        `curl -s -H 'Accept: application/xml' '${base}?Action=ListKeys'`,
-        '# an error, in the documented envelope',
-        `curl -s '${base}?Action=DescribeKey&KeyId=alias/missing'`,
-      ]
-    : [
-        '# passthrough: callers sign with the demo AccessKey; this URL is signed once, valid 15 min',
-        presigned({ Action: 'ListKeys' }),
-        '# an error, in the documented envelope (unsigned)',
-        `curl -s '${base}?Action=ListKeys'`,
-      ];
+const identities =
+  callers !== undefined
+    ? [`  caller key ${DEMO_CALLER_KEY.id} / ${DEMO_CALLER_KEY.secret}  (callers sign with it)`]
+    : ownCallers
+      ? [`  callers   ${ownCallers}`]
+      : [];
 console.log(
   [
     '',
-    `kms-normalizer is up (KMS_MODE=${mode})`,
+    `kms-normalizer is up (KMS_MODE=${mode}, KMS_CALLER_AUTH=${callerAuth})`,
     `  gateway   ${base}  (serverless-offline, HTTP API)`,
-    `  emulator  ${emulator.url}/  (KMS ${API_VERSION}; key alias/demo = ${demoKeyId})`,
-    `  AccessKey ${DEMO_ACCESS_KEY.id} / ${DEMO_ACCESS_KEY.secret}`,
+    `  emulator  ${emulator.url}/  (KMS ${API_VERSION}; key ${DEMO_ALIAS} = ${demoKeyId})`,
+    ...identities,
+    `  AccessKey ${DEMO_ACCESS_KEY.id} / ${DEMO_ACCESS_KEY.secret}  (the function signs KMS calls with it)`,
     ...(statePath ? [`  state     ${statePath}  (kept across restarts)`] : []),
     '',
-    ...lines,
+    ...commands(),
     '',
     'Ctrl-C stops everything.',
     '',

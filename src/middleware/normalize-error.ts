@@ -57,7 +57,23 @@ function secretsOf(state: RequestState | undefined, configSecrets: readonly stri
   for (const [name, value] of Object.entries(state?.params ?? {})) {
     if (SECRET_FIELDS.has(name.toLowerCase())) secrets.push(value);
   }
+  if (state?.caller?.kind === 'key') secrets.push(...state.caller.secrets);
   return secrets;
+}
+
+/** Who called, as the log names them: a caller key by its last four characters. */
+function callerField(state: RequestState | undefined) {
+  const caller = state?.caller;
+  if (caller?.kind === 'key') return { kind: 'key', access_key_id: lastFour(caller.accessKeyId) };
+  if (caller?.kind === 'iam') return { kind: 'iam', principal: caller.principal.slice(0, 256) };
+  if (caller?.kind === 'anonymous') return { kind: 'none' };
+  // Refused before it was known: the key it claimed, if any (never more than four characters).
+  const claimed = state?.params?.AccessKeyId ?? accessKeyOfAuthorization(state?.http?.headers);
+  return claimed ? { kind: 'unverified', access_key_id: lastFour(claimed) } : undefined;
+}
+
+function accessKeyOfAuthorization(headers: Readonly<Record<string, string>> | undefined) {
+  return /Credential=([^,\s]+)/.exec(headers?.authorization ?? '')?.[1];
 }
 
 const FALLBACK_BODY = JSON.stringify({
@@ -80,7 +96,6 @@ export function normalizeError(
     state?: RequestState,
   ) {
     const secrets = secretsOf(state, options.configSecrets);
-    const accessKeyId = state?.params?.AccessKeyId;
     const fields = {
       action: state?.call?.action ?? state?.params?.Action,
       mode: options.mode,
@@ -109,7 +124,7 @@ export function normalizeError(
             attempts: state.upstream.attempts,
           }
         : undefined,
-      caller_access_key_id: accessKeyId ? lastFour(accessKeyId) : undefined,
+      caller: callerField(state),
     };
     if (envelope.HttpStatus >= 500) logger.error('kms error normalized', fields);
     else logger.warn('kms error normalized', fields);

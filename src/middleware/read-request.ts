@@ -1,21 +1,40 @@
-/** before: the API Gateway event becomes one HttpRequest and its RPC parameters. */
+/**
+ * before: the API Gateway event becomes one HttpRequest and its RPC parameters; in sign mode a
+ * V3 request's Action and Version come from its headers, in passthrough it is refused.
+ */
 import type { MiddlewareObj } from '@middy/core';
+import { checkForwardable } from '../http/forwardable.js';
 import { decodeParams, queryParams } from '../http/params.js';
 import { type GatewayEvent, toHttpRequest } from '../http/request.js';
 import type { GatewayResult } from '../http/response.js';
+import { isV3Request, refuseV3Passthrough, withV3Headers } from '../http/v3-headers.js';
 import type { KmsContext } from './state.js';
 
-export function readRequest(): MiddlewareObj<GatewayEvent, GatewayResult, Error, KmsContext> {
+export interface ReadRequestOptions {
+  /** `sign` reads V3 headers; `passthrough` refuses V3; undefined (bad config) does neither */
+  readonly mode: 'sign' | 'passthrough' | undefined;
+}
+
+export function readRequest(
+  options: ReadRequestOptions,
+): MiddlewareObj<GatewayEvent, GatewayResult, Error, KmsContext> {
   return {
     before: ({ event, context }) => {
       const http = toHttpRequest(event, context.awsRequestId);
       context.kms = { startedAt: Date.now(), http };
+      let params: ReturnType<typeof decodeParams>;
       try {
-        context.kms.params = decodeParams(http);
+        params = decodeParams(http);
       } catch (error) {
         // The error is still answered in the format the query asked for, when it asked.
         context.kms.params = queryParams(http);
         throw error;
+      }
+      context.kms.params = params;
+      if (options.mode === 'sign') context.kms.params = withV3Headers(params, http.headers);
+      else if (options.mode === 'passthrough') {
+        if (isV3Request(params, http.headers)) refuseV3Passthrough();
+        checkForwardable(http.rawQuery);
       }
     },
   };

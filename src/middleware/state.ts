@@ -3,6 +3,8 @@
  * once, by the middleware named beside it, and read by those after it.
  */
 import type { Context } from 'aws-lambda';
+import type { AnswerCheck } from '../callers/authorize.js';
+import type { Caller } from '../callers/caller.js';
 import type { Negotiated } from '../http/negotiate.js';
 import type { HttpRequest } from '../http/request.js';
 import type { RpcCall } from '../kms/call.js';
@@ -17,9 +19,15 @@ export interface RequestState {
   params?: Params;
   /** negotiate-format: the format of the answer, error or not */
   negotiated?: Negotiated;
+  /** authenticate-caller: who is calling, and what they may do */
+  caller?: Caller;
   /** validate-call */
   call?: RpcCall;
-  /** the proxy, while it calls upstream */
+  /** authorize-call: a check the answer must pass before it is returned (Decrypt's key) */
+  answerCheck?: AnswerCheck;
+  /** the instant every upstream call of this request must be done by (epoch ms) */
+  deadline?: number;
+  /** the first upstream call (a policy look-up or the proxy's), as it goes */
   upstream?: UpstreamTrace;
 }
 

@@ -6,7 +6,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACCESS_KEY, caller, freePort, type Stack, startStack } from './stack.js';
+import { ACCESS_KEY, CALLER_KEY, caller, freePort, type Stack, send, startStack } from './stack.js';
 
 const marker = (field: string) => `MARK3R${field}Zq9`;
 const SECRET_REQUEST_FIELDS = [
@@ -41,6 +41,8 @@ function assertClean(stack: Stack, secrets: readonly string[]) {
   }
   expect(output).not.toContain(ACCESS_KEY.secret);
   expect(output).not.toContain(ACCESS_KEY.id);
+  expect(output).not.toContain(CALLER_KEY.secret);
+  expect(output).not.toContain(CALLER_KEY.id);
 }
 
 describe('redaction, against the emulator', () => {
@@ -123,9 +125,80 @@ describe('redaction, against the emulator', () => {
       stack.logLines().filter((l) => l.message === 'kms request').length,
     ).toBeGreaterThanOrEqual(16);
     assertClean(stack, seen);
-    // The caller's AccessKeyId appears, if at all, as its last four characters.
-    const echoed = errorLines.map((l) => l.caller_access_key_id).filter(Boolean);
-    expect(echoed.every((v) => v === `****${marker('AccessKeyId').slice(-4)}`)).toBe(true);
+    // The caller's key appears as its last four characters only.
+    const echoed = errorLines.map((l) => l.caller as { access_key_id?: string } | undefined);
+    expect(echoed.every((c) => c?.access_key_id === `****${CALLER_KEY.id.slice(-4)}`)).toBe(true);
+  });
+});
+
+describe('redaction, caller authentication', () => {
+  const CALLER = { id: 'KMSN-redaction-caller-77', secret: marker('CallerSecret') };
+  const TOKEN = marker('CallerToken');
+  let stack: Stack;
+  const v1 = caller(() => stack, 'caller-v1');
+  const v3 = caller(() => stack, 'caller-v3');
+
+  beforeAll(async () => {
+    stack = await startStack({
+      env: { KMS_ACCESS_LOG: 'true' },
+      callers: [
+        {
+          AccessKeyId: CALLER.id,
+          AccessKeySecret: CALLER.secret,
+          SecurityToken: TOKEN,
+          Actions: ['*'],
+        },
+      ],
+    });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('no caller secret, security token or signature in any log line, accepted or refused', async () => {
+    const key = stack.emulator.state.createKey();
+    const good = { accessKey: CALLER, securityToken: TOKEN };
+    const params = { Action: 'Encrypt', KeyId: key.KeyId, Plaintext: 'aGk=' };
+    const signatures: string[] = [];
+    // V1, accepted and refused for each reason; the signatures sent are collected.
+    const encoded = [
+      v1.encode(params, { signing: good }),
+      v1.encode(params, { signing: { ...good, tamper: true } }),
+      v1.encode(params, { signing: { accessKey: CALLER, securityToken: marker('WrongToken') } }),
+      v1.encode(params, {
+        signing: { ...good, timestamp: new Date(Date.now() - 3_600_000) },
+      }),
+      v1.encode(params, { signing: { accessKey: { id: CALLER.id, secret: marker('Wrong') } } }),
+    ];
+    const statuses: number[] = [];
+    for (const body of encoded) {
+      signatures.push(new URLSearchParams(body).get('Signature') as string);
+      statuses.push((await send(stack, body)).status);
+    }
+    // A replay of the accepted request, then V3 accepted and tampered.
+    statuses.push((await send(stack, encoded[0] as string)).status);
+    statuses.push((await v3.call(params, { signing: good })).status);
+    statuses.push((await v3.call(params, { signing: { ...good, tamper: true } })).status);
+    expect(statuses).toEqual([200, 400, 400, 400, 400, 400, 200, 400]);
+
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const output = stack.output.join('\n');
+    for (const secret of [
+      CALLER.secret,
+      TOKEN,
+      marker('WrongToken'),
+      marker('Wrong'),
+      ...signatures,
+    ]) {
+      expect(output.includes(secret), `leaked ${secret}`).toBe(false);
+    }
+    expect(output.includes(CALLER.id)).toBe(false);
+    const refused = stack
+      .logLines()
+      .filter((l) => l.message === 'kms error normalized')
+      .map((l) => (l.caller as { access_key_id?: string }).access_key_id);
+    expect(refused.length).toBe(6);
+    expect(refused.every((id) => id === '****r-77')).toBe(true);
   });
 });
 

@@ -3,16 +3,32 @@
  * a real serverless-offline HTTP API in a child process, on ports picked here, stopped by the test.
  */
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type Emulator, type EmulatorOptions, startEmulator } from '../../src/emulator/index.js';
 import { type OfflineGateway, startOffline } from '../../src/local/offline.js';
 import { canonicalQuery } from '../../src/protocol/percent-encode.js';
 import { API_VERSION } from '../../src/protocol/rpc.js';
 import { signV1 } from '../../src/protocol/sign-v1.js';
+import { signV3 } from '../../src/protocol/sign-v3.js';
 import { alibabaTimestamp } from '../../src/protocol/timestamp.js';
 
 export const ACCESS_KEY = { id: 'LTAI5tE2eTestKey0001', secret: 'e2e-secret-0123456789abcdef' };
 export const HOST_ID = 'kms.cn-hangzhou.aliyuncs.com';
+/** The caller key sign-mode stacks let in, allowed every action: callers sign as for KMS. */
+export const CALLER_KEY = { id: 'KMSN-e2e-caller-0001', secret: 'e2e-caller-secret-0123456789' };
+
+export type CallerEntry = Record<string, unknown>;
+
+/** Writes a callers document to a fresh file; the returned function removes it. */
+export function callersFile(entries: readonly CallerEntry[]): { path: string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'kmsn-callers-'));
+  const path = join(dir, 'callers.json');
+  writeFileSync(path, JSON.stringify(entries), { mode: 0o600 });
+  return { path, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -40,6 +56,8 @@ export interface StackOptions {
   readonly emulator?: Partial<EmulatorOptions>;
   /** point the gateway here instead of at the emulator */
   readonly endpoint?: string;
+  /** more entries of the callers document (sign mode with caller signatures) */
+  readonly callers?: readonly CallerEntry[];
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -49,6 +67,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...options.emulator,
   });
   const output: string[] = [];
+  // Sign-mode stacks run as deployed: callers sign with a caller key from a callers document.
+  const callers = callersFile([
+    { AccessKeyId: CALLER_KEY.id, AccessKeySecret: CALLER_KEY.secret, Actions: ['*'] },
+    ...(options.callers ?? []),
+  ]);
   let gateway: OfflineGateway;
   try {
     gateway = await startOffline({
@@ -58,11 +81,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         KMS_ENDPOINT: options.endpoint ?? emulator.url,
         ALIBABA_CLOUD_ACCESS_KEY_ID: ACCESS_KEY.id,
         ALIBABA_CLOUD_ACCESS_KEY_SECRET: ACCESS_KEY.secret,
+        ...(options.env?.KMS_MODE === 'passthrough' ? {} : { KMS_CALLER_KEYS_FILE: callers.path }),
         ...options.env,
       },
       onOutput: (line) => output.push(line),
     });
   } catch (error) {
+    callers.remove();
     await emulator.close();
     throw error;
   }
@@ -77,6 +102,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     stop: async () => {
       await gateway.stop();
       await emulator.close();
+      callers.remove();
     },
   };
 }
@@ -84,20 +110,28 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 export interface CallOptions {
   readonly method?: string;
   readonly accept?: string;
-  /** passthrough callers sign; these tweak what they sign */
+  /** what the caller signs with, and how; tweaks to make a signature fail */
   readonly signing?: {
     readonly accessKey?: { id: string; secret: string };
     readonly timestamp?: Date;
     readonly nonce?: string;
     readonly tamper?: boolean;
+    readonly securityToken?: string;
   };
 }
 
-/** How a caller talks to the gateway: plain parameters (sign mode) or V1-signed (passthrough). */
+/**
+ * How a caller talks to the gateway. Passthrough callers sign for KMS with its AccessKey
+ * (V1); sign-mode callers sign for the gateway with a caller key, V1 in the parameters or V3
+ * as the Tea clients do (Action and Version in headers, parameters in the query); `unsigned`
+ * sends the parameters plain.
+ */
+export type Signing = 'passthrough' | 'caller-v1' | 'caller-v3' | 'unsigned';
+
 export interface Caller {
-  readonly signs: boolean;
+  readonly signing: Signing;
   call(params: Record<string, string>, options?: CallOptions): Promise<Response>;
-  /** the exact query or body text a call would send, for replaying it */
+  /** the exact query or body text a V1 call would send, for replaying it */
   encode(params: Record<string, string>, options?: CallOptions): string;
 }
 
@@ -105,14 +139,22 @@ export interface Caller {
 export const tampered = (signature: string): string =>
   `${signature.startsWith('x') ? 'y' : 'x'}${signature.slice(1)}`;
 
-export function caller(stack: () => Stack, signs: boolean): Caller {
+/** `true` (passthrough) and `false` (sign mode, caller key V1) read as before. */
+export function caller(stack: () => Stack, how: boolean | Signing): Caller {
+  const signing: Signing = how === true ? 'passthrough' : how === false ? 'caller-v1' : how;
+  const defaultKey = signing === 'passthrough' ? ACCESS_KEY : CALLER_KEY;
+
   function encode(params: Record<string, string>, options: CallOptions = {}): string {
-    if (!signs) return new URLSearchParams(params).toString();
+    if (signing === 'unsigned') return new URLSearchParams(params).toString();
     const method = options.method === 'GET' ? 'GET' : 'POST';
-    const key = options.signing?.accessKey ?? ACCESS_KEY;
+    const key = options.signing?.accessKey ?? defaultKey;
     const signed = signV1(
       { Version: API_VERSION, ...params },
-      { accessKeyId: key.id, accessKeySecret: key.secret },
+      {
+        accessKeyId: key.id,
+        accessKeySecret: key.secret,
+        securityToken: options.signing?.securityToken,
+      },
       {
         method,
         nonce: options.signing?.nonce ?? randomUUID(),
@@ -122,10 +164,47 @@ export function caller(stack: () => Stack, signs: boolean): Caller {
     if (options.signing?.tamper) signed.Signature = tampered(signed.Signature as string);
     return canonicalQuery(signed);
   }
+
+  function callV3(params: Record<string, string>, options: CallOptions): Promise<Response> {
+    const { Action: action = '', ...query } = params;
+    const url = new URL(stack().gateway.url);
+    const key = options.signing?.accessKey ?? defaultKey;
+    const headers = signV3(
+      query,
+      {
+        accessKeyId: key.id,
+        accessKeySecret: key.secret,
+        securityToken: options.signing?.securityToken,
+      },
+      {
+        method: 'POST',
+        host: url.host,
+        action,
+        version: API_VERSION,
+        nonce: options.signing?.nonce ?? randomUUID(),
+        date: alibabaTimestamp(options.signing?.timestamp ?? new Date()),
+      },
+    );
+    if (options.signing?.tamper) {
+      headers.authorization = headers.authorization?.replace(
+        /Signature=(.)/,
+        (_m, c: string) => `Signature=${c === '0' ? '1' : '0'}`,
+      ) as string;
+    }
+    const { host: _host, ...sendable } = headers;
+    if (options.accept !== undefined) sendable.accept = options.accept;
+    const qs = canonicalQuery(query);
+    const method = options.method ?? 'POST';
+    return fetch(`${url.href}${qs ? `?${qs}` : ''}`, { method, headers: sendable });
+  }
+
   return {
-    signs,
+    signing,
     encode,
-    call: (params, options = {}) => send(stack(), encode(params, options), options),
+    call: (params, options = {}) =>
+      signing === 'caller-v3'
+        ? callV3(params, options)
+        : send(stack(), encode(params, options), options),
   };
 }
 

@@ -37,6 +37,8 @@ async function handlerWith(env: Record<string, string>): Promise<Handler> {
 }
 
 const signing = () => ({
+  // These tests are about event shapes and the function's own failures, not callers.
+  KMS_CALLER_AUTH: 'none',
   KMS_ENDPOINT: emulator.url,
   ALIBABA_CLOUD_ACCESS_KEY_ID: ACCESS_KEY.id,
   ALIBABA_CLOUD_ACCESS_KEY_SECRET: ACCESS_KEY.secret,
@@ -161,6 +163,27 @@ describe('failures that are the function’s own', () => {
     expect(logs.join('')).toContain('set KMS_ENDPOINT or KMS_REGION');
   });
 
+  it('an invalid configuration answers 500 even to requests that are wrong themselves', async () => {
+    // Before the error-only stack, an invalid KMS_MODE still validated requests: ?Action=Bogus
+    // answered 400, as if the proxy were working.
+    const handler = await handlerWith({ ...signing(), KMS_MODE: 'proxy' });
+    const upstreamBefore = emulator.requests.length;
+    for (const query of <Record<string, string[]>[]>[
+      { Action: ['Bogus'] },
+      { Action: ['ListKeys'], Format: ['yaml'] },
+      { Action: ['ListKeys'], Format: ['XML'] },
+    ]) {
+      const result = await handler(restEvent(query), context());
+      expect(result.statusCode).toBe(500);
+      expect(result.body).toContain('InternalFailure');
+    }
+    const asXml = await handler(restEvent({ Action: ['ListKeys'], Format: ['XML'] }), context());
+    expect(asXml.headers['content-type']).toBe('application/xml; charset=utf-8');
+    const put = await handler({ ...restEvent({}), httpMethod: 'PUT' }, context());
+    expect(put.statusCode).toBe(500);
+    expect(emulator.requests.length).toBe(upstreamBefore);
+  });
+
   it('an event nothing can read is a 500 envelope, with no stack trace in the body', async () => {
     const logs = captureLogs();
     const handler = await handlerWith({ ...signing(), POWERTOOLS_LOG_LEVEL: 'INFO' });
@@ -220,6 +243,7 @@ describe('credentials from AWS Secrets Manager', () => {
     return handlerWith({
       KMS_ENDPOINT: emulator.url,
       KMS_CREDENTIALS_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:1:secret:kms',
+      KMS_CALLER_AUTH: 'none',
       AWS_ENDPOINT_URL_SECRETS_MANAGER: `http://127.0.0.1:${address.port}`,
       AWS_REGION: 'eu-west-1',
       AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',

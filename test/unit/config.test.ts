@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { lastFour, redactingReplacer, scrubText } from '../../src/log.js';
 
-const creds = { ALIBABA_CLOUD_ACCESS_KEY_ID: 'LTAIid', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 's3cret' };
+const creds = {
+  ALIBABA_CLOUD_ACCESS_KEY_ID: 'LTAIid',
+  ALIBABA_CLOUD_ACCESS_KEY_SECRET: 's3cret',
+  KMS_CALLER_KEYS_FILE: 'callers.json',
+};
 
 describe('configuration, read once from the environment', () => {
   it('has the documented defaults', () => {
@@ -19,6 +23,10 @@ describe('configuration, read once from the environment', () => {
       codeSpelling: 'documented',
       accessLog: false,
       allowedActions: undefined,
+      callerAuth: 'signature',
+      callers: { kind: 'file', path: 'callers.json' },
+      callersRefreshMs: 60_000,
+      nonceTable: undefined,
     });
     expect(result.config.endpoint.href).toBe('https://kms.cn-hangzhou.aliyuncs.com/');
   });
@@ -46,6 +54,20 @@ describe('configuration, read once from the environment', () => {
       { KMS_REGION: 'cn-hangzhou', KMS_TIMEOUT_MS: '5s', ...creds },
       'KMS_TIMEOUT_MS must be an integer',
     ],
+    [
+      { KMS_REGION: 'cn-hangzhou', ...creds, KMS_CALLER_KEYS_FILE: '' },
+      'KMS_CALLER_AUTH=signature needs the caller keys',
+    ],
+    [
+      { KMS_REGION: 'cn-hangzhou', KMS_MODE: 'passthrough', KMS_CALLER_AUTH: 'signature' },
+      'KMS_CALLER_AUTH=signature needs KMS_MODE=sign',
+    ],
+    [{ KMS_REGION: 'cn-hangzhou', ...creds, KMS_CALLER_KEYS_SECRET_ARN: 'arn:aws:x' }, 'not both'],
+    [{ KMS_REGION: 'cn-hangzhou', ...creds, KMS_CALLER_AUTH: 'open' }, 'KMS_CALLER_AUTH must be'],
+    [
+      { KMS_REGION: 'cn-hangzhou', ...creds, KMS_CALLER_KEYS_REFRESH_S: '600' },
+      'KMS_CALLER_KEYS_REFRESH_S must be an integer from 1 to 300',
+    ],
   ])('reports %j as a problem', (env, problem) => {
     const result = loadConfig(env);
     expect(result.ok).toBe(false);
@@ -72,12 +94,36 @@ describe('configuration, read once from the environment', () => {
       accessLog: true,
     });
     expect([...(result.config.allowedActions ?? [])]).toEqual(['Encrypt', 'Decrypt']);
+    // KMS authenticates passthrough callers itself: no caller keys by default.
+    expect(result.config.callerAuth).toBe('none');
+  });
+
+  it('caller authentication: none only when asked; iam needs no caller keys; a shared nonce table', () => {
+    const none = loadConfig({ KMS_REGION: 'cn-hangzhou', ...creds, KMS_CALLER_AUTH: 'none' });
+    expect(none.ok && none.config.callerAuth).toBe('none');
+    const iam = loadConfig({
+      KMS_REGION: 'cn-hangzhou',
+      ...creds,
+      KMS_CALLER_KEYS_FILE: '',
+      KMS_CALLER_AUTH: 'IAM',
+      KMS_NONCE_TABLE: 'nonces',
+      KMS_CALLER_KEYS_REFRESH_S: '5',
+    });
+    expect(iam.ok).toBe(true);
+    if (!iam.ok) return;
+    expect(iam.config).toMatchObject({
+      callerAuth: 'iam',
+      callers: undefined,
+      nonceTable: 'nonces',
+      callersRefreshMs: 5000,
+    });
   });
 
   it('a Secrets Manager ARN is a credential source', () => {
     const result = loadConfig({
       KMS_REGION: 'cn-hangzhou',
       KMS_CREDENTIALS_SECRET_ARN: 'arn:aws:secretsmanager:x',
+      KMS_CALLER_AUTH: 'iam',
     });
     expect(result.ok && result.config.credentials).toEqual({
       kind: 'secrets-manager',

@@ -12,6 +12,8 @@ const request = (over: Partial<HttpRequest>): HttpRequest => ({
   body: undefined,
   requestId: 'req',
   domainName: 'gw.example.com',
+  path: '/',
+  iamPrincipal: undefined,
   ...over,
 });
 

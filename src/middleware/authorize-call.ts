@@ -1,0 +1,44 @@
+/**
+ * before: the caller's policy on the validated call (its action, then the keys, aliases and
+ * secrets it names), before the upstream call; leaves the check its answer must pass.
+ */
+import type { MiddlewareObj } from '@middy/core';
+import { authorizeCall as authorize } from '../callers/authorize.js';
+import type { Config } from '../config.js';
+import { upstreamDeadline, upstreamTrace } from '../deadline.js';
+import type { GatewayEvent } from '../http/request.js';
+import type { GatewayResult } from '../http/response.js';
+import { createKeyResolver } from '../upstream/key-resolver.js';
+import type { KmsClient } from '../upstream/kms-client.js';
+import type { KmsContext } from './state.js';
+
+export interface AuthorizeCallOptions {
+  readonly config: Config;
+  /** set in sign mode: policy look-ups are asked of KMS as the function */
+  readonly invoke: KmsClient | undefined;
+}
+
+export function authorizeCall(
+  options: AuthorizeCallOptions,
+): MiddlewareObj<GatewayEvent, GatewayResult, Error, KmsContext> {
+  return {
+    before: async ({ context }) => {
+      const { caller, call, http } = context.kms;
+      if (!caller || !call || !http) return;
+      const { invoke, config } = options;
+      const resolver =
+        invoke && config.mode === 'sign'
+          ? createKeyResolver(invoke, {
+              request: http,
+              get deadline() {
+                return upstreamDeadline(context, config);
+              },
+              get trace() {
+                return upstreamTrace(context, config);
+              },
+            })
+          : undefined;
+      context.kms.answerCheck = await authorize(call, caller.policy, resolver);
+    },
+  };
+}
