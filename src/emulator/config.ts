@@ -22,8 +22,8 @@ import { dirname, resolve } from 'node:path';
 import { isRecord } from '../codec/typed.js';
 import { ACTIONS as API_ACTIONS } from '../kms/actions.generated.js';
 import { parseFault, parseScope } from './faults.js';
+import type { Quotas } from './records.js';
 import type { EmulatorOptions, InjectedFault } from './server.js';
-import type { Quotas } from './state.js';
 import type { ThrottleOptions } from './throttle.js';
 import type { AccessKeyConfig } from './verify.js';
 
@@ -31,8 +31,8 @@ type Fields = Record<string, unknown>;
 
 /** A problem at a field path; the loader adds the file name. */
 class ConfigProblem extends Error {
-  constructor(path: string, problem: string) {
-    super(`${path} ${problem}`);
+  constructor(path: string, problem: string, cause?: unknown) {
+    super(`${path} ${problem}`, cause === undefined ? undefined : { cause });
   }
 }
 
@@ -151,7 +151,7 @@ function checked<T>(path: string, parse: () => T): T {
     return parse();
   } catch (error) {
     if (error instanceof ConfigProblem) throw error;
-    throw new ConfigProblem(path, `is not valid: ${(error as Error).message}`);
+    throw new ConfigProblem(path, `is not valid: ${(error as Error).message}`, error);
   }
 }
 
@@ -239,18 +239,24 @@ export function loadEmulatorConfig(path: string): EmulatorOptions {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new Error(`config file ${path} cannot be read: ${(error as Error).message}`);
+    throw new Error(`config file ${path} cannot be read: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new Error(`config file ${path} is not valid JSON: ${(error as Error).message}`);
+    throw new Error(`config file ${path} is not valid JSON: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   try {
     return parseEmulatorConfig(parsed, dirname(resolve(path)));
   } catch (error) {
-    if (error instanceof ConfigProblem) throw new Error(`config file ${path}: ${error.message}`);
+    if (error instanceof ConfigProblem) {
+      throw new Error(`config file ${path}: ${error.message}`, { cause: error });
+    }
     throw error;
   }
 }

@@ -23,6 +23,7 @@ import {
   randomBytes,
   timingSafeEqual,
 } from 'node:crypto';
+import { isRecord } from '../codec/typed.js';
 
 export const KEY_VERSION_ID_BYTES = 36;
 export const IV_BYTES = 12;
@@ -40,7 +41,7 @@ export type EncryptionContext = Readonly<Record<string, string>>;
 export function parseEncryptionContext(text: string | undefined): EncryptionContext | undefined {
   if (text === undefined || text === '') return undefined;
   const value: unknown = JSON.parse(text);
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+  if (!isRecord(value)) {
     throw new TypeError('EncryptionContext is not a JSON object');
   }
   for (const item of Object.values(value)) {

@@ -12,12 +12,21 @@ export class EmulatorError extends Error {
     readonly code: string,
     readonly status: number,
     message: string,
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
   }
 }
 
-/** The error for `code`, its message filled with `parameter` where the template names one. */
-export function failure(code: KnownCode, parameter?: string): EmulatorError {
-  return new EmulatorError(code, documentedStatus(code), documentedMessage(code, parameter));
+/**
+ * The error for `code`, its message filled with `parameter` where the template names one;
+ * `cause` is the error it translates, if any (kept for debugging, never answered).
+ */
+export function failure(code: KnownCode, parameter?: string, cause?: unknown): EmulatorError {
+  return new EmulatorError(
+    code,
+    documentedStatus(code),
+    documentedMessage(code, parameter),
+    cause === undefined ? undefined : { cause },
+  );
 }

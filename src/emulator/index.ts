@@ -17,18 +17,17 @@ export {
 } from './crypto.js';
 export type { Fault, FaultScope } from './faults.js';
 export { READ_ONLY_ACTIONS, STATE_FILE_MODE } from './persistence.js';
-export type { Emulator, EmulatorOptions, InjectedFault, RequestRecord } from './server.js';
-export { startEmulator } from './server.js';
 export type {
   AliasRecord,
-  CreateKeyOptions,
   EmulatorData,
-  KeyMetadata,
   KeyRecord,
   KeyState,
   KeyVersionRecord,
   Quotas,
-} from './state.js';
+} from './records.js';
+export type { Emulator, EmulatorOptions, InjectedFault, RequestRecord } from './server.js';
+export { startEmulator } from './server.js';
+export type { CreateKeyOptions, KeyMetadata } from './state.js';
 export { EmulatorState } from './state.js';
 export type { ThrottleOptions } from './throttle.js';
 export type { AccessDeniedDetail, AccessKeyConfig, SignatureVersion } from './verify.js';

@@ -25,6 +25,7 @@ import {
   withDoctype,
 } from './faults.js';
 import { READ_ONLY_ACTIONS, readStateFile, StateFile, serializeState } from './persistence.js';
+import { emptyData, type Quotas } from './records.js';
 import {
   type Answer,
   type AnswerContext,
@@ -35,7 +36,7 @@ import {
   newRequestId,
   success,
 } from './respond.js';
-import { EmulatorState, emptyData, type Quotas } from './state.js';
+import { EmulatorState } from './state.js';
 import { Throttle, type ThrottleOptions } from './throttle.js';
 import {
   AccessDenied,

@@ -142,8 +142,8 @@ export class Verifier {
     } catch (error) {
       if (!(error instanceof SignatureRejected)) throw error;
       throw error.code === 'MissingParameter'
-        ? failure('MissingParameter', error.parameter)
-        : failure(error.code);
+        ? failure('MissingParameter', error.parameter, error)
+        : failure(error.code, undefined, error);
     }
     const accessKeyId = signed.key.id;
     if (!this.#nonces.use(accessKeyId, signed.nonce, now)) throw failure('SignatureNonceUsed');
