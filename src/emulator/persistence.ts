@@ -212,3 +212,17 @@ export class StateFile {
     this.#onDisk = text;
   }
 }
+
+/**
+ * The state file at `path`, ready to save to, with its data (when the file exists) loaded into
+ * `state` first. A malformed file throws, naming it.
+ */
+export async function openStateFile(
+  path: string,
+  state: { load(data: Partial<EmulatorData>): void },
+): Promise<StateFile> {
+  const data = await readStateFile(path);
+  if (data) state.load(data);
+  // What load() holds, serialized without another deep copy.
+  return new StateFile(path, data && serializeState({ ...emptyData(), ...data }));
+}
