@@ -12,7 +12,10 @@
  *     "quotas": { "keys": 100, "secrets": 100 },
  *     "throttle": { "requestsPerSecond": 50, "burst": 100 },
  *     "faults": [{ "fault": { "kind": "latency", "ms": 200 }, "accessKeyId": "LTAI…", "times": 3 }],
- *     "statePath": "kms-state.json"
+ *     "statePath": "kms-state.json", "requestLogSize": 1000,
+ *     "sts": { "port": 0, "minDurationSeconds": 900,
+ *              "roles": [{ "arn": "acs:ram::1234567890123456:role/kms-normalizer",
+ *                          "accessKeyIds": ["LTAI…"], "maxSessionDuration": 3600 }] }
  *   }
  *
  * Every field is optional. A relative `statePath` is taken from the config file's folder.
@@ -22,8 +25,16 @@ import { dirname, resolve } from 'node:path';
 import { isRecord } from '../codec/typed.js';
 import { ACTIONS as API_ACTIONS } from '../kms/actions.generated.js';
 import { parseFault, parseScope } from './faults.js';
+import type { Quotas } from './records.js';
 import type { EmulatorOptions, InjectedFault } from './server.js';
-import type { Quotas } from './state.js';
+import {
+  isRoleArn,
+  STS_DEFAULT_DURATION,
+  STS_MAX_SESSION_DURATION,
+  STS_MIN_DURATION,
+  type StsOptions,
+  type StsRole,
+} from './sts-service.js';
 import type { ThrottleOptions } from './throttle.js';
 import type { AccessKeyConfig } from './verify.js';
 
@@ -31,8 +42,8 @@ type Fields = Record<string, unknown>;
 
 /** A problem at a field path; the loader adds the file name. */
 class ConfigProblem extends Error {
-  constructor(path: string, problem: string) {
-    super(`${path} ${problem}`);
+  constructor(path: string, problem: string, cause?: unknown) {
+    super(`${path} ${problem}`, cause === undefined ? undefined : { cause });
   }
 }
 
@@ -151,7 +162,7 @@ function checked<T>(path: string, parse: () => T): T {
     return parse();
   } catch (error) {
     if (error instanceof ConfigProblem) throw error;
-    throw new ConfigProblem(path, `is not valid: ${(error as Error).message}`);
+    throw new ConfigProblem(path, `is not valid: ${(error as Error).message}`, error);
   }
 }
 
@@ -171,6 +182,48 @@ function injectedFault(value: unknown, path: string): InjectedFault {
   return { fault, ...accessKeyId, ...times };
 }
 
+function role(value: unknown, path: string): StsRole {
+  const fields = object(value, path, ['arn', 'accessKeyIds', 'maxSessionDuration']);
+  const arn = string(fields.arn, at(path, 'arn'));
+  if (!isRoleArn(arn))
+    throw new ConfigProblem(at(path, 'arn'), 'must be acs:ram::<accountId>:role/<name>');
+  const idsPath = at(path, 'accessKeyIds');
+  const out: StsRole = {
+    arn,
+    accessKeyIds: array(fields.accessKeyIds, idsPath).map((id, i) =>
+      string(id, `${idsPath}[${i}]`),
+    ),
+  };
+  if (fields.maxSessionDuration !== undefined) {
+    out.maxSessionDuration = integer(
+      fields.maxSessionDuration,
+      at(path, 'maxSessionDuration'),
+      STS_DEFAULT_DURATION,
+      STS_MAX_SESSION_DURATION,
+    );
+  }
+  return out;
+}
+
+function sts(value: unknown, path: string): StsOptions {
+  const fields = object(value, path, ['port', 'roles', 'minDurationSeconds', 'hostId']);
+  const rolesPath = at(path, 'roles');
+  const out: StsOptions = {
+    roles: array(fields.roles, rolesPath).map((item, i) => role(item, `${rolesPath}[${i}]`)),
+  };
+  if (fields.port !== undefined) out.port = integer(fields.port, at(path, 'port'), 0, 65535);
+  if (fields.minDurationSeconds !== undefined) {
+    out.minDurationSeconds = integer(
+      fields.minDurationSeconds,
+      at(path, 'minDurationSeconds'),
+      1,
+      STS_MIN_DURATION,
+    );
+  }
+  if (fields.hostId !== undefined) out.hostId = string(fields.hostId, at(path, 'hostId'));
+  return out;
+}
+
 const TOP_FIELDS = [
   'port',
   'accessKeys',
@@ -182,6 +235,8 @@ const TOP_FIELDS = [
   'throttle',
   'faults',
   'statePath',
+  'requestLogSize',
+  'sts',
 ] as const;
 
 /**
@@ -227,6 +282,10 @@ export function parseEmulatorConfig(value: unknown, baseDir = process.cwd()): Em
       injectedFault(item, `faults[${i}]`),
     );
   }
+  if (fields.requestLogSize !== undefined) {
+    options.requestLogSize = integer(fields.requestLogSize, 'requestLogSize', 1, 1_000_000);
+  }
+  if (fields.sts !== undefined) options.sts = sts(fields.sts, 'sts');
   if (fields.statePath !== undefined) {
     options.statePath = resolve(baseDir, string(fields.statePath, 'statePath'));
   }
@@ -239,18 +298,24 @@ export function loadEmulatorConfig(path: string): EmulatorOptions {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new Error(`config file ${path} cannot be read: ${(error as Error).message}`);
+    throw new Error(`config file ${path} cannot be read: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new Error(`config file ${path} is not valid JSON: ${(error as Error).message}`);
+    throw new Error(`config file ${path} is not valid JSON: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   try {
     return parseEmulatorConfig(parsed, dirname(resolve(path)));
   } catch (error) {
-    if (error instanceof ConfigProblem) throw new Error(`config file ${path}: ${error.message}`);
+    if (error instanceof ConfigProblem) {
+      throw new Error(`config file ${path}: ${error.message}`, { cause: error });
+    }
     throw error;
   }
 }

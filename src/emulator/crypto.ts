@@ -23,6 +23,8 @@ import {
   randomBytes,
   timingSafeEqual,
 } from 'node:crypto';
+import { p256 } from '@noble/curves/nist.js';
+import { isRecord } from '../codec/typed.js';
 
 export const KEY_VERSION_ID_BYTES = 36;
 export const IV_BYTES = 12;
@@ -40,7 +42,7 @@ export type EncryptionContext = Readonly<Record<string, string>>;
 export function parseEncryptionContext(text: string | undefined): EncryptionContext | undefined {
   if (text === undefined || text === '') return undefined;
   const value: unknown = JSON.parse(text);
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+  if (!isRecord(value)) {
     throw new TypeError('EncryptionContext is not a JSON object');
   }
   for (const item of Object.values(value)) {
@@ -118,7 +120,7 @@ export function unseal(material: Buffer, envelope: Envelope, aad: Buffer): Buffe
 // Asymmetric keys. Node signs only whole messages (`crypto.sign(null, data, key)` hashes `data`
 // with SHA-256 first for RSA and EC keys), but KMS signs a digest the caller computed. So the
 // signature schemes are done over the digest here: PKCS#1 v1.5 as `privateEncrypt` of the
-// DigestInfo, PSS by EMSA-PSS encoding (RFC 8017 §9.1) under raw RSA, ECDSA on P-256 in BigInt.
+// DigestInfo, PSS by EMSA-PSS encoding (RFC 8017 §9.1) under raw RSA, ECDSA with @noble/curves.
 // Each yields a signature `crypto.verify('sha256', message, publicKey, signature)` accepts.
 // ---------------------------------------------------------------------------------------------
 
@@ -210,153 +212,25 @@ function pssVerify(digest: Buffer, em: Buffer, emBits: number): boolean {
   return timingSafeEqual(sha256(Buffer.alloc(8), digest, salt), h);
 }
 
-// P-256 (FIPS 186-4 D.1.2.3). Points in Jacobian coordinates (x = X/Z², y = Y/Z³) so that a
-// scalar multiplication needs one inversion; `undefined` is the point at infinity.
-const P = 0xffffffff00000001000000000000000000000000ffffffffffffffffffffffffn;
-const N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
-const G: Jacobian = {
-  x: 0x6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296n,
-  y: 0x4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5n,
-  z: 1n,
-};
+/**
+ * ECDSA on P-256 over a digest, by @noble/curves (audited, constant time): node:crypto has no
+ * way to sign a digest it did not compute. Plain ECDSA as FIPS 186-4 has it: random nonces (RFC
+ * 6979 hedged with fresh entropy), any S accepted, DER encoding.
+ */
+const ECDSA_OPTIONS = { prehash: false, format: 'der', lowS: false } as const;
 
-interface Jacobian {
-  readonly x: bigint;
-  readonly y: bigint;
-  readonly z: bigint;
-}
-
-const mod = (a: bigint, m: bigint): bigint => {
-  const r = a % m;
-  return r < 0n ? r + m : r;
-};
-
-function invert(a: bigint, m: bigint): bigint {
-  let [oldR, r] = [mod(a, m), m];
-  let [oldS, s] = [1n, 0n];
-  while (r !== 0n) {
-    const q = oldR / r;
-    [oldR, r] = [r, oldR - q * r];
-    [oldS, s] = [s, oldS - q * s];
-  }
-  return mod(oldS, m);
-}
-
-/** dbl-2001-b (a = -3). */
-function double(p: Jacobian | undefined): Jacobian | undefined {
-  if (!p || p.y === 0n) return undefined;
-  const delta = mod(p.z * p.z, P);
-  const gamma = mod(p.y * p.y, P);
-  const beta = mod(p.x * gamma, P);
-  const alpha = mod(3n * (p.x - delta) * (p.x + delta), P);
-  const x = mod(alpha * alpha - 8n * beta, P);
-  const z = mod((p.y + p.z) ** 2n - gamma - delta, P);
-  const y = mod(alpha * (4n * beta - x) - 8n * gamma * gamma, P);
-  return { x, y, z };
-}
-
-/** add-2007-bl. */
-function add(p: Jacobian | undefined, q: Jacobian | undefined): Jacobian | undefined {
-  if (!p) return q;
-  if (!q) return p;
-  const z1z1 = mod(p.z * p.z, P);
-  const z2z2 = mod(q.z * q.z, P);
-  const u1 = mod(p.x * z2z2, P);
-  const u2 = mod(q.x * z1z1, P);
-  const s1 = mod(p.y * q.z * z2z2, P);
-  const s2 = mod(q.y * p.z * z1z1, P);
-  const h = mod(u2 - u1, P);
-  const r = mod(2n * (s2 - s1), P);
-  if (h === 0n) return r === 0n ? double(p) : undefined;
-  const i = mod(4n * h * h, P);
-  const j = mod(h * i, P);
-  const v = mod(u1 * i, P);
-  const x = mod(r * r - j - 2n * v, P);
-  const y = mod(r * (v - x) - 2n * s1 * j, P);
-  const z = mod(((p.z + q.z) ** 2n - z1z1 - z2z2) * h, P);
-  return { x, y, z };
-}
-
-function multiply(k: bigint, point: Jacobian): Jacobian | undefined {
-  let result: Jacobian | undefined;
-  let addend: Jacobian | undefined = point;
-  for (let n = k; n > 0n; n >>= 1n) {
-    if (n & 1n) result = add(result, addend);
-    addend = double(addend);
-  }
-  return result;
-}
-
-/** The affine x coordinate, or undefined at infinity. */
-function affineX(p: Jacobian | undefined): bigint | undefined {
-  if (!p) return undefined;
-  const zInv = invert(p.z, P);
-  return mod(p.x * zInv * zInv, P);
-}
-
-const toBigInt = (bytes: Buffer): bigint => BigInt(`0x${bytes.toString('hex') || '0'}`);
-const base64UrlInt = (text: string | undefined): bigint =>
-  toBigInt(Buffer.from(text ?? '', 'base64url'));
-
-function derInteger(value: bigint): Buffer {
-  let hex = value.toString(16);
-  if (hex.length % 2) hex = `0${hex}`;
-  let bytes = Buffer.from(hex, 'hex');
-  if ((bytes[0] as number) & 0x80) bytes = Buffer.concat([Buffer.from([0]), bytes]);
-  return Buffer.concat([Buffer.from([0x02, bytes.length]), bytes]);
-}
-
-/** ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER } (lengths stay under 128 on P-256). */
-function derSignature(r: bigint, s: bigint): Buffer {
-  const body = Buffer.concat([derInteger(r), derInteger(s)]);
-  return Buffer.concat([Buffer.from([0x30, body.length]), body]);
-}
-
-function parseDerSignature(der: Buffer): { r: bigint; s: bigint } | undefined {
-  if (der.length < 8 || der[0] !== 0x30 || der[1] !== der.length - 2) return undefined;
-  const values: bigint[] = [];
-  let at = 2;
-  for (let i = 0; i < 2; i++) {
-    const length = der[at + 1];
-    if (der[at] !== 0x02 || length === undefined || length === 0 || length > 33) return undefined;
-    const bytes = der.subarray(at + 2, at + 2 + length);
-    if (bytes.length !== length || (bytes[0] as number) & 0x80) return undefined;
-    values.push(toBigInt(bytes));
-    at += 2 + length;
-  }
-  const [r, s] = values;
-  return at === der.length && r !== undefined && s !== undefined ? { r, s } : undefined;
-}
-
-function randomScalar(): bigint {
-  for (;;) {
-    const k = toBigInt(randomBytes(32));
-    if (k > 0n && k < N) return k;
-  }
-}
+const jwkBytes = (value: string | undefined): Uint8Array => Buffer.from(value ?? '', 'base64url');
 
 function ecdsaSign(privateKeyPem: string, digest: Buffer): Buffer {
-  const d = base64UrlInt(createPrivateKey(privateKeyPem).export({ format: 'jwk' }).d);
-  const z = toBigInt(digest);
-  for (;;) {
-    const k = randomScalar();
-    const r = mod(affineX(multiply(k, G)) ?? 0n, N);
-    if (r === 0n) continue;
-    const s = mod(invert(k, N) * (z + r * d), N);
-    if (s !== 0n) return derSignature(r, s);
-  }
+  const secret = jwkBytes(createPrivateKey(privateKeyPem).export({ format: 'jwk' }).d);
+  return Buffer.from(p256.sign(digest, secret, { ...ECDSA_OPTIONS, extraEntropy: true }));
 }
 
 function ecdsaVerify(publicKeyPem: string, digest: Buffer, signature: Buffer): boolean {
-  const parsed = parseDerSignature(signature);
-  if (!parsed) return false;
-  const { r, s } = parsed;
-  if (r <= 0n || r >= N || s <= 0n || s >= N) return false;
   const jwk = createPublicKey(publicKeyPem).export({ format: 'jwk' });
-  const q = { x: base64UrlInt(jwk.x), y: base64UrlInt(jwk.y), z: 1n };
-  const w = invert(s, N);
-  const x = affineX(add(multiply(mod(toBigInt(digest) * w, N), G), multiply(mod(r * w, N), q)));
-  return x !== undefined && mod(x, N) === r;
+  // SEC 1 uncompressed point: 0x04 || x || y.
+  const point = Buffer.concat([Buffer.from([0x04]), jwkBytes(jwk.x), jwkBytes(jwk.y)]);
+  return p256.verify(signature, digest, point, ECDSA_OPTIONS);
 }
 
 /** A signature over a SHA-256 digest, as `crypto.verify('sha256', message, …)` expects it. */

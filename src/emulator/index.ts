@@ -15,20 +15,24 @@ export {
   openEnvelope,
   TAG_BYTES,
 } from './crypto.js';
+export { STS_ERROR_CODES } from './errors.js';
 export type { Fault, FaultScope } from './faults.js';
 export { READ_ONLY_ACTIONS, STATE_FILE_MODE } from './persistence.js';
-export type { Emulator, EmulatorOptions, InjectedFault, RequestRecord } from './server.js';
-export { startEmulator } from './server.js';
 export type {
   AliasRecord,
-  CreateKeyOptions,
   EmulatorData,
-  KeyMetadata,
   KeyRecord,
   KeyState,
   KeyVersionRecord,
   Quotas,
-} from './state.js';
+} from './records.js';
+export { DEFAULT_REQUEST_LOG_SIZE } from './request-log.js';
+export type { Emulator, EmulatorOptions, InjectedFault, RequestRecord } from './server.js';
+export { startEmulator } from './server.js';
+export type { CreateKeyOptions, KeyMetadata } from './state.js';
 export { EmulatorState } from './state.js';
+export type { IssuedCredentials } from './sts-credentials.js';
+export type { StsOptions, StsRole } from './sts-service.js';
+export { STS_API_VERSION } from './sts-service.js';
 export type { ThrottleOptions } from './throttle.js';
 export type { AccessDeniedDetail, AccessKeyConfig, SignatureVersion } from './verify.js';

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { isRecord } from '../codec/typed.js';
-import { type EmulatorData, emptyData } from './state.js';
+import { type EmulatorData, emptyData } from './records.js';
 
 export const STATE_FILE_MODE = 0o600;
 
@@ -105,14 +105,17 @@ const RECORD_CHECKS: Readonly<Record<string, (item: Record<string, unknown>) => 
  * misspelled `keys` would otherwise load as no keys and be saved over.
  */
 export function parseStateFile(text: string, file: string): Partial<EmulatorData> {
-  const fail = (problem: string): never => {
-    throw new Error(`state file ${file} is not usable (${problem}); fix or remove it`);
+  const fail = (problem: string, cause?: unknown): never => {
+    throw new Error(
+      `state file ${file} is not usable (${problem}); fix or remove it`,
+      cause === undefined ? undefined : { cause },
+    );
   };
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    return fail(`not valid JSON: ${(error as Error).message}`);
+    return fail(`not valid JSON: ${(error as Error).message}`, error);
   }
   if (!isRecord(parsed)) return fail('not a JSON object');
   const known: Record<string, unknown> = emptyData() as unknown as Record<string, unknown>;
@@ -137,7 +140,9 @@ export async function readStateFile(file: string): Promise<Partial<EmulatorData>
     text = await readFile(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new Error(`state file ${file} cannot be read: ${(error as Error).message}`);
+    throw new Error(`state file ${file} cannot be read: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   return parseStateFile(text, file);
 }
@@ -200,8 +205,24 @@ export class StateFile {
     } catch (error) {
       // Let the next save try again.
       if (this.#wanted === text) this.#wanted = this.#onDisk;
-      throw new Error(`state file ${this.path} could not be written: ${(error as Error).message}`);
+      throw new Error(`state file ${this.path} could not be written: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
     this.#onDisk = text;
   }
+}
+
+/**
+ * The state file at `path`, ready to save to, with its data (when the file exists) loaded into
+ * `state` first. A malformed file throws, naming it.
+ */
+export async function openStateFile(
+  path: string,
+  state: { load(data: Partial<EmulatorData>): void },
+): Promise<StateFile> {
+  const data = await readStateFile(path);
+  if (data) state.load(data);
+  // What load() holds, serialized without another deep copy.
+  return new StateFile(path, data && serializeState({ ...emptyData(), ...data }));
 }

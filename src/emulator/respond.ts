@@ -28,6 +28,8 @@ export interface AnswerContext {
   readonly requestId: string;
   readonly format: Format;
   readonly hostId: string;
+  /** the product the troubleshooting link in `Recommend` names; default `Kms` */
+  readonly product?: string;
 }
 
 export const newRequestId = (): string => randomUUID().toUpperCase();
@@ -66,7 +68,7 @@ export function gatewayError(error: EmulatorError, ctx: AnswerContext): Answer {
       HostId: ctx.hostId,
       Code: error.code,
       Message: error.message,
-      Recommend: `https://api.aliyun.com/troubleshoot?q=${error.code}&product=Kms&requestId=${ctx.requestId}`,
+      Recommend: `https://api.aliyun.com/troubleshoot?q=${error.code}&product=${ctx.product ?? 'Kms'}&requestId=${ctx.requestId}`,
     },
     ctx,
   );

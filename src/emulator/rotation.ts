@@ -1,10 +1,13 @@
 /**
- * Rotation intervals as the API writes them (`30d`, `12h`, `604800s`), for keys and secrets,
- * which allow different ranges.
+ * Durations: a day, and rotation intervals as the API writes them (`30d`, `12h`, `604800s`), for
+ * keys and secrets, which allow different ranges.
  */
 import { failure } from './errors.js';
 
-const UNITS: Readonly<Record<string, number>> = { d: 86_400, h: 3600, m: 60, s: 1 };
+export const DAY_SECONDS = 86_400;
+export const DAY_MS = DAY_SECONDS * 1000;
+
+const UNITS: Readonly<Record<string, number>> = { d: DAY_SECONDS, h: 3600, m: 60, s: 1 };
 
 export interface RotationRange {
   readonly minSeconds: number;
@@ -12,7 +15,10 @@ export interface RotationRange {
 }
 
 /** Keys: 7 to 730 days. */
-export const KEY_ROTATION: RotationRange = { minSeconds: 7 * 86_400, maxSeconds: 730 * 86_400 };
+export const KEY_ROTATION: RotationRange = {
+  minSeconds: 7 * DAY_SECONDS,
+  maxSeconds: 730 * DAY_SECONDS,
+};
 /** Secrets: 6 to 8,760 hours. */
 export const SECRET_ROTATION: RotationRange = { minSeconds: 6 * 3600, maxSeconds: 8760 * 3600 };
 

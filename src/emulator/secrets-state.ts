@@ -9,57 +9,22 @@
  * is free again. Every read of the store drops such secrets first.
  */
 
-import type { KnownCode } from '../kms/errors.js';
+import { isRecord } from '../codec/typed.js';
 import { alibabaTimestamp } from '../protocol/timestamp.js';
+import { isOwnKmsArn, kmsArn, parseArn } from './arn.js';
 import { encryptionContextAad, openEnvelope, seal, unseal } from './crypto.js';
 import { failure } from './errors.js';
-import { rotationSeconds, SECRET_ROTATION } from './rotation.js';
-import type { KeyRecord, StateOptions } from './state.js';
-
-export type SecretDataType = 'text' | 'binary';
-
-export interface SecretVersionRecord {
-  VersionId: string;
-  CreateTime: string;
-  /** No stage = a deprecated version: readable by VersionId, listed only with IncludeDeprecated. */
-  VersionStages: string[];
-  SecretDataType: SecretDataType;
-  /** The data as sent (base64 for binary) when the secret has no EncryptionKeyId, else `""`. */
-  SecretData: string;
-  /**
-   * With an EncryptionKeyId: the data sealed with that key (crypto.ts envelope, AES-256-GCM,
-   * bound to the secret name and version id), else `""`.
-   */
-  CiphertextBlob: string;
-}
-
-export interface SecretTag {
-  TagKey: string;
-  TagValue: string;
-}
-
-/** One secret, field names as the API answers them. */
-export interface SecretRecord {
-  SecretName: string;
-  SecretType: string;
-  Description: string;
-  /** The KeyId that protects the versions, `""` for the service-managed default. */
-  EncryptionKeyId: string;
-  /** JSON text as sent, `""` when none. */
-  ExtendedConfig: string;
-  AutomaticRotation: 'Enabled' | 'Disabled';
-  /** `<seconds>s` while automatic rotation is enabled, else `""`. */
-  RotationInterval: string;
-  NextRotationDate: string;
-  LastRotationDate: string;
-  CreateTime: string;
-  UpdateTime: string;
-  /** `""` unless the secret is in its recovery window. */
-  PlannedDeleteTime: string;
-  Tags: SecretTag[];
-  /** Oldest first. */
-  Versions: SecretVersionRecord[];
-}
+import {
+  assertUsable,
+  type KeyRecord,
+  type SecretDataType,
+  type SecretRecord,
+  type SecretVersionRecord,
+  type StateOptions,
+  type Tag,
+  upsertTags,
+} from './records.js';
+import { DAY_MS, rotationSeconds, SECRET_ROTATION } from './rotation.js';
 
 /** What the store needs from the key side of the state. */
 export interface KeyRing {
@@ -74,7 +39,7 @@ export interface CreateSecretInput {
   secretDataType?: string;
   encryptionKeyId?: string;
   description?: string;
-  tags?: SecretTag[];
+  tags?: Tag[];
   secretType?: string;
   /** JSON object text */
   extendedConfig?: string;
@@ -106,7 +71,6 @@ export interface SecretValue {
 export const ACS_CURRENT = 'ACSCurrent';
 export const ACS_PREVIOUS = 'ACSPrevious';
 
-const DAY_MS = 86_400_000;
 /** Documented: letters, digits and `_/+=.-@`, up to 192; generic secrets cannot start with acs/. */
 const SECRET_NAME = /^[A-Za-z0-9_/+=.@-]{1,192}$/;
 /** Not documented; printable ASCII up to 64, like the AWS client request token. */
@@ -126,12 +90,6 @@ const MIN_RECOVERY_DAYS = 7;
 const MAX_RECOVERY_DAYS = 30;
 /** The secret types of the API; only Generic is emulated. */
 const MANAGED_SECRET_TYPES = new Set(['Rds', 'RAMCredentials', 'ECS', 'Redis', 'PolarDB']);
-/** A key that cannot be used now, by state. */
-const KEY_STATE_CODES: Readonly<Record<string, KnownCode>> = {
-  Disabled: 'Rejected.Disabled',
-  PendingDeletion: 'Rejected.PendingDeletion',
-  PendingImport: 'Rejected.PendingImport',
-};
 
 /** The secret data type a parameter names; throws InvalidParameter SecretDataType. */
 function dataType(value: string | undefined): SecretDataType {
@@ -153,7 +111,7 @@ function checkVersionId(versionId: string): void {
   if (!VERSION_ID.test(versionId)) throw failure('InvalidParameter', 'VersionId');
 }
 
-function checkTags(tags: readonly SecretTag[], parameter: string): void {
+function checkTags(tags: readonly Tag[], parameter: string): void {
   for (const tag of tags) {
     const key: unknown = tag.TagKey;
     const value: unknown = tag.TagValue;
@@ -167,15 +125,6 @@ function checkTags(tags: readonly SecretTag[], parameter: string): void {
     ) {
       throw failure('InvalidParameter', parameter);
     }
-  }
-}
-
-/** Tags set on a list: a key already there gets the new value, new keys are appended. */
-function upsertTags(target: SecretTag[], tags: readonly SecretTag[]): void {
-  for (const { TagKey, TagValue } of tags) {
-    const existing = target.find((t) => t.TagKey === TagKey);
-    if (existing) existing.TagValue = TagValue;
-    else target.push({ TagKey, TagValue });
   }
 }
 
@@ -204,8 +153,7 @@ export class SecretStore {
   }
 
   arn(secretName: string): string {
-    const { region, accountId } = this.#options();
-    return `acs:kms:${region}:${accountId}:secret/${secretName}`;
+    return kmsArn(this.#options(), `secret/${secretName}`);
   }
 
   /** The account that creates secrets (the `Creator` filter of ListSecrets). */
@@ -220,12 +168,11 @@ export class SecretStore {
   find(reference: string): SecretRecord {
     let name = reference;
     if (reference.startsWith('acs:')) {
-      const arn = /^acs:kms:([^:]*):([^:]*):secret\/(.+)$/.exec(reference);
-      const { region, accountId } = this.#options();
-      if (!arn || arn[1] !== region || arn[2] !== accountId) {
+      const arn = parseArn(reference);
+      if (!isOwnKmsArn(arn, this.#options()) || !arn.resource.startsWith('secret/')) {
         throw failure('Forbidden.ResourceNotFound');
       }
-      name = arn[3] as string;
+      name = arn.resource.slice('secret/'.length);
     }
     const secret = this.#live().find((s) => s.SecretName === name);
     if (!secret) throw failure('Forbidden.ResourceNotFound');
@@ -435,7 +382,7 @@ export class SecretStore {
   }
 
   /** Adds tags, or sets the value of keys already there. For TagResource. */
-  tag(secretName: string, tags: { TagKey: string; TagValue: string }[]): void {
+  tag(secretName: string, tags: Tag[]): void {
     const secret = this.find(secretName);
     checkTags(tags, 'Tags');
     upsertTags(secret.Tags, tags);
@@ -537,8 +484,8 @@ export class SecretStore {
     let material: Buffer;
     try {
       material = this.#keys.keyMaterial(key.KeyId, envelope.keyVersionId);
-    } catch {
-      throw failure('InternalFailure');
+    } catch (error) {
+      throw failure('InternalFailure', undefined, error);
     }
     const plaintext = unseal(material, envelope, aadOf(secret.SecretName, version.VersionId));
     if (!plaintext) throw failure('InternalFailure');
@@ -551,9 +498,7 @@ export class SecretStore {
     if (key.KeySpec !== 'Aliyun_AES_256' || key.KeyUsage !== 'ENCRYPT/DECRYPT') {
       throw failure('InvalidParameter', 'EncryptionKeyId');
     }
-    if (key.KeyState !== 'Enabled') {
-      throw failure(KEY_STATE_CODES[key.KeyState] ?? 'Rejected.Disabled');
-    }
+    assertUsable(key);
     return key;
   }
 }
@@ -566,15 +511,10 @@ function checkExtendedConfig(text: string): void {
   let value: unknown;
   try {
     value = JSON.parse(text);
-  } catch {
-    throw failure('InvalidParameter', 'ExtendedConfig');
+  } catch (error) {
+    throw failure('InvalidParameter', 'ExtendedConfig', error);
   }
-  if (
-    typeof value !== 'object' ||
-    value === null ||
-    Array.isArray(value) ||
-    text.length > MAX_EXTENDED_CONFIG
-  ) {
+  if (!isRecord(value) || text.length > MAX_EXTENDED_CONFIG) {
     throw failure('InvalidParameter', 'ExtendedConfig');
   }
 }

@@ -12,6 +12,7 @@
  */
 import { createHash, hkdfSync, randomBytes, randomUUID } from 'node:crypto';
 import { alibabaTimestamp } from '../protocol/timestamp.js';
+import { isOwnKmsArn, kmsArn, parseArn } from './arn.js';
 import {
   decodeBase64,
   KEY_BYTES,
@@ -22,83 +23,21 @@ import {
   type WrappingAlgorithm,
 } from './crypto.js';
 import { failure } from './errors.js';
-import { KEY_ROTATION, rotationSeconds } from './rotation.js';
-import { type SecretRecord, SecretStore } from './secrets-state.js';
-
-export type KeyState = 'Enabled' | 'Disabled' | 'PendingDeletion' | 'PendingImport';
-
-export interface KeyVersionRecord {
-  KeyVersionId: string;
-  CreationDate: string;
-  /**
-   * base64 of the 32-byte AES key; `""` for an asymmetric key, and for an EXTERNAL key whose
-   * material is not imported (or was deleted, or expired).
-   */
-  Material: string;
-  /** Asymmetric keys: the private key, PKCS#8 PEM. */
-  PrivateKey?: string;
-  /** Asymmetric keys: the public key, SPKI PEM. */
-  PublicKey?: string;
-}
-
-export interface KeyTag {
-  TagKey: string;
-  TagValue: string;
-}
-
-/** One answer of GetParametersForImport: the wrapping key pair stays here, with its token. */
-export interface ImportTokenRecord {
-  ImportToken: string;
-  WrappingAlgorithm: string;
-  /** PKCS#8 PEM of the wrapping key */
-  PrivateKey: string;
-  TokenExpireTime: string;
-}
-
-export type RotationPolicy = 'Enabled' | 'Disabled';
-
-export interface KeyRecord {
-  KeyId: string;
-  Description: string;
-  KeySpec: string;
-  KeyUsage: string;
-  Origin: string;
-  ProtectionLevel: string;
-  Creator: string;
-  CreationDate: string;
-  KeyState: KeyState;
-  /** `""` unless PendingDeletion */
-  DeleteDate: string;
-  PrimaryKeyVersion: string;
-  /** Oldest first. */
-  Versions: KeyVersionRecord[];
-  /** The automatic rotation policy (the metadata says `Suspended` while the key is not Enabled). */
-  AutomaticRotation: RotationPolicy;
-  /** `<seconds>s` while the policy is Enabled, else `""` */
-  RotationInterval: string;
-  /** When the next automatic rotation falls due; `""` while the policy is Disabled */
-  NextRotationDate: string;
-  /** When imported material expires; `""` for never, and for keys without imported material */
-  MaterialExpireTime: string;
-  DKMSInstanceId: string;
-  Tags: KeyTag[];
-  /** EXTERNAL keys: what GetParametersForImport handed out, newest last */
-  ImportTokens: ImportTokenRecord[];
-  /** EXTERNAL keys: SHA-256 (base64) of the first material imported, `""` before any import */
-  ImportedMaterialDigest: string;
-}
-
-export interface AliasRecord {
-  AliasName: string;
-  KeyId: string;
-}
-
-/** Arrays, not maps: list actions answer in creation order. */
-export interface EmulatorData {
-  keys: KeyRecord[];
-  aliases: AliasRecord[];
-  secrets: SecretRecord[];
-}
+import {
+  type AliasRecord,
+  assertUsable,
+  type EmulatorData,
+  emptyData,
+  type ImportTokenRecord,
+  type KeyRecord,
+  type KeyState,
+  type KeyVersionRecord,
+  type StateOptions,
+  type Tag,
+  upsertTags,
+} from './records.js';
+import { DAY_MS, KEY_ROTATION, rotationSeconds } from './rotation.js';
+import { SecretStore } from './secrets-state.js';
 
 /** The `KeyMetadata` object of CreateKey, field names as the metadata has them. */
 export type KeyMetadata = {
@@ -133,7 +72,7 @@ export interface CreateKeyOptions {
   rotationInterval?: string;
   /** no KMS instances are emulated: any value answers 403 Forbidden.DKMSInstanceNotFound */
   dkmsInstanceId?: string;
-  tags?: KeyTag[];
+  tags?: Tag[];
 }
 
 export interface ImportParameters {
@@ -152,20 +91,6 @@ export interface ImportInput {
   keyMaterialExpireUnix: number;
 }
 
-/** Resource limits; creating one more answers 400 Rejected.LimitExceeded. Unset = no limit. */
-export interface Quotas {
-  keys?: number;
-  secrets?: number;
-}
-
-export interface StateOptions {
-  region: string;
-  accountId: string;
-  now: () => number;
-  quotas?: Quotas;
-}
-
-const DAY_MS = 86_400_000;
 const SYMMETRIC_SPEC = 'Aliyun_AES_256';
 /** KeySpec → the KeyUsages it allows, first the default. */
 const KEY_SPECS: Readonly<Record<string, readonly string[]>> = {
@@ -188,8 +113,6 @@ const IMPORT_TOKEN_MS = DAY_MS;
 /** Tokens kept per key (older ones are forgotten and answer InvalidImportToken). */
 const MAX_IMPORT_TOKENS = 10;
 
-export const emptyData = (): EmulatorData => ({ keys: [], aliases: [], secrets: [] });
-
 /** AES-256 keys; the others (RSA_2048, EC_P256) are asymmetric. */
 export const isSymmetric = (key: KeyRecord): boolean => key.KeySpec === SYMMETRIC_SPEC;
 
@@ -198,7 +121,7 @@ export const keyRotationSeconds = (interval: string): number =>
   rotationSeconds(interval, KEY_ROTATION);
 
 /** Checks tags as TagResource and CreateKey take them; failures name `parameter`. */
-export function checkTags(tags: readonly KeyTag[], parameter: string): void {
+export function checkTags(tags: readonly Tag[], parameter: string): void {
   const seen = new Set<string>();
   for (const tag of tags) {
     const key: unknown = tag.TagKey;
@@ -215,13 +138,6 @@ export function checkTags(tags: readonly KeyTag[], parameter: string): void {
     if (bad) throw failure('InvalidParameter', parameter);
     seen.add(key);
   }
-}
-
-/** The failure for cryptography with a key that is not Enabled, if any. */
-export function assertUsable(key: KeyRecord): void {
-  if (key.KeyState === 'Disabled') throw failure('Rejected.Disabled');
-  if (key.KeyState === 'PendingDeletion') throw failure('Rejected.PendingDeletion');
-  if (key.KeyState === 'PendingImport') throw failure('Rejected.PendingImport');
 }
 
 /** A UUID (version 4 layout) made of 16 given bytes. */
@@ -291,11 +207,11 @@ export class EmulatorState {
   }
 
   keyArn(keyId: string): string {
-    return `acs:kms:${this.#options.region}:${this.#options.accountId}:key/${keyId}`;
+    return kmsArn(this.#options, `key/${keyId}`);
   }
 
   aliasArn(aliasName: string): string {
-    return `acs:kms:${this.#options.region}:${this.#options.accountId}:${aliasName}`;
+    return kmsArn(this.#options, aliasName);
   }
 
   createKey(options: CreateKeyOptions = {}): KeyMetadata {
@@ -406,11 +322,10 @@ export class EmulatorState {
   resolveKey(reference: string): KeyRecord {
     this.#tick();
     if (reference.startsWith('acs:')) {
-      const arn = /^acs:kms:([^:]*):([^:]*):(key\/.+|alias\/.+)$/.exec(reference);
-      const resource = arn?.[3];
+      const arn = parseArn(reference);
+      const resource = /^(key|alias)\/./.test(arn?.resource ?? '') ? arn?.resource : undefined;
       const isAlias = resource?.startsWith(ALIAS_PREFIX) ?? false;
-      const ours = arn?.[1] === this.#options.region && arn?.[2] === this.#options.accountId;
-      if (!resource || !ours) {
+      if (!resource || !isOwnKmsArn(arn, this.#options)) {
         throw failure(isAlias ? 'Forbidden.AliasNotFound' : 'Forbidden.KeyNotFound');
       }
       return isAlias ? this.#keyOfAlias(resource) : this.#key(resource.slice('key/'.length));
@@ -613,15 +528,11 @@ export class EmulatorState {
 
   // ----- tags -----
 
-  tagKey(keyReference: string, tags: readonly KeyTag[]): void {
+  tagKey(keyReference: string, tags: readonly Tag[]): void {
     checkTags(tags, 'Tags');
     const key = this.resolveKey(keyReference);
     const merged = key.Tags.map((t) => ({ ...t }));
-    for (const { TagKey, TagValue } of tags) {
-      const existing = merged.find((t) => t.TagKey === TagKey);
-      if (existing) existing.TagValue = TagValue;
-      else merged.push({ TagKey, TagValue });
-    }
+    upsertTags(merged, tags);
     if (merged.length > MAX_TAGS) throw failure('InvalidParameter', 'Tags');
     key.Tags = merged;
   }
@@ -632,7 +543,7 @@ export class EmulatorState {
     key.Tags = key.Tags.filter((t) => !tagKeys.includes(t.TagKey));
   }
 
-  tagsOf(keyReference: string): KeyTag[] {
+  tagsOf(keyReference: string): Tag[] {
     return this.resolveKey(keyReference).Tags.map((t) => ({ ...t }));
   }
 

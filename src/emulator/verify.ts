@@ -108,6 +108,15 @@ export interface VerifierOptions {
   readonly accessKeys: readonly AccessKeyConfig[];
   readonly now: () => number;
   readonly isAction: (action: string) => boolean;
+  /** the API version requests must name; default KMS's */
+  readonly version?: string;
+  /**
+   * The key of a temporary (STS) AccessKeyId, or undefined when there is none; throws the
+   * gateway's EmulatorError (InvalidSecurityToken.Expired) for one past its expiry.
+   */
+  readonly temporaryKey?: (accessKeyId: string, now: number) => AccessKeyConfig | undefined;
+  /** the code a signature that does not match answers; default IncompleteSignature (KMS's) */
+  readonly mismatch?: 'IncompleteSignature' | 'SignatureDoesNotMatch';
 }
 
 export class Verifier {
@@ -116,6 +125,9 @@ export class Verifier {
   readonly #allowed: ReadonlyMap<string, ReadonlySet<string>>;
   readonly #now: () => number;
   readonly #isAction: (action: string) => boolean;
+  readonly #version: string | undefined;
+  readonly #temporaryKey: VerifierOptions['temporaryKey'];
+  readonly #mismatch: NonNullable<VerifierOptions['mismatch']>;
   readonly #nonces = new NonceWindow();
 
   constructor(options: VerifierOptions) {
@@ -127,6 +139,9 @@ export class Verifier {
     );
     this.#now = options.now;
     this.#isAction = options.isAction;
+    this.#version = options.version;
+    this.#temporaryKey = options.temporaryKey;
+    this.#mismatch = options.mismatch ?? 'IncompleteSignature';
   }
 
   /** The authenticated request, or throws the gateway's EmulatorError. */
@@ -138,12 +153,18 @@ export class Verifier {
     const now = this.#now();
     let signed: ReturnType<typeof verifySignature>;
     try {
-      signed = verifySignature(toSigned(incoming), { keyOf: (id) => this.#keys.get(id), now });
+      signed = verifySignature(toSigned(incoming), {
+        keyOf: (id) => this.#keys.get(id) ?? this.#temporaryKey?.(id, now),
+        now,
+        version: this.#version,
+      });
     } catch (error) {
       if (!(error instanceof SignatureRejected)) throw error;
-      throw error.code === 'MissingParameter'
-        ? failure('MissingParameter', error.parameter)
-        : failure(error.code);
+      if (error.code === 'MissingParameter') {
+        throw failure('MissingParameter', error.parameter, error);
+      }
+      const mismatch = error.code === 'IncompleteSignature' && error.parameter === 'Signature';
+      throw failure(mismatch ? this.#mismatch : error.code, undefined, error);
     }
     const accessKeyId = signed.key.id;
     if (!this.#nonces.use(accessKeyId, signed.nonce, now)) throw failure('SignatureNonceUsed');

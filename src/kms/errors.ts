@@ -116,6 +116,7 @@ export const SERVICE_ERRORS = {
     status: 400,
     message: 'Specified SecurityToken mismatch with the AccessKey.',
   },
+  'InvalidSecurityToken.Expired': { status: 400, message: 'Specified SecurityToken is expired.' },
   // The live service spells this code correctly; the documented table has `Rejetced.`.
   'Rejected.PendingDeletion': DOCUMENTED_ERRORS['Rejetced.PendingDeletion'],
   ServiceUnavailableTemporary: DOCUMENTED_ERRORS.SerivceUnavailableTemporary,

@@ -76,6 +76,8 @@ export interface VerifyOptions {
   readonly keyOf: (accessKeyId: string) => SigningKey | undefined;
   /** epoch ms */
   readonly now: number;
+  /** the API version requests must name; default API_VERSION (KMS) */
+  readonly version?: string | undefined;
 }
 
 const V1_REQUIRED = [
@@ -148,7 +150,9 @@ function verifyV1(request: SignedRequest, options: VerifyOptions): Verified {
   for (const name of V1_REQUIRED) {
     if (!params[name]) throw new SignatureRejected('MissingParameter', name);
   }
-  if (params.Version !== API_VERSION) throw new SignatureRejected('InvalidVersion');
+  if (params.Version !== (options.version ?? API_VERSION)) {
+    throw new SignatureRejected('InvalidVersion');
+  }
   const signedAt = checkTime(params.Timestamp as string, options.now);
   const key = keyFor(params.AccessKeyId as string, params.SecurityToken, options);
   if (params.SignatureMethod !== 'HMAC-SHA1') {
@@ -174,7 +178,9 @@ function verifyV3(request: SignedRequest, options: VerifyOptions): Verified {
   for (const name of V3_REQUIRED) {
     if (!headers[name]) throw new SignatureRejected('MissingParameter', name);
   }
-  if (headers['x-acs-version'] !== API_VERSION) throw new SignatureRejected('InvalidVersion');
+  if (headers['x-acs-version'] !== (options.version ?? API_VERSION)) {
+    throw new SignatureRejected('InvalidVersion');
+  }
   const signedAt = checkTime(headers['x-acs-date'] as string, options.now);
   const key = keyFor(auth.credential, headers['x-acs-security-token'], options);
   const claimedId = headers['x-acs-accesskey-id'];

@@ -52,7 +52,10 @@ export interface RawRequest {
   agent?: Agent;
 }
 
-export function httpRequest(emulator: Emulator, raw: RawRequest = {}): Promise<HttpResult> {
+/** Where requests go: an emulator, or one of its listeners (`emulator.sts`). */
+export type Target = Pick<Emulator, 'port'>;
+
+export function httpRequest(emulator: Target, raw: RawRequest = {}): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
     const req = request(
       {
@@ -149,7 +152,7 @@ export interface V1Call {
 
 /** A V1-signed call; `params` holds Action and business parameters (Version is added). */
 export function callV1(
-  emulator: Emulator,
+  emulator: Target,
   params: Readonly<Record<string, string>>,
   call: V1Call = {},
 ): Promise<HttpResult> {
@@ -192,7 +195,7 @@ export interface V3Call {
 
 /** A V3-signed call with the parameters in the query, as the current TS SDK sends it. */
 export function callV3(
-  emulator: Emulator,
+  emulator: Target,
   query: Readonly<Record<string, string>>,
   call: V3Call,
 ): Promise<HttpResult> {
@@ -248,6 +251,15 @@ export function expectKmsError(result: HttpResult, status: number, code: string,
   );
 }
 
+/** Which gateway answered: the HostId it names and the product its Recommend link names. */
+export interface Gateway {
+  readonly hostId: string;
+  readonly product: string;
+}
+
+export const KMS_GATEWAY: Gateway = { hostId: HOST_ID, product: 'Kms' };
+export const STS_GATEWAY: Gateway = { hostId: 'sts.aliyuncs.com', product: 'Sts' };
+
 /** Asserts the whole JSON gateway-shape error body, field order included, plus what follows it. */
 export function expectGatewayError(
   result: HttpResult,
@@ -255,6 +267,7 @@ export function expectGatewayError(
   code: string,
   message: string,
   extra: Record<string, unknown> = {},
+  gateway: Gateway = KMS_GATEWAY,
 ) {
   expect(result.status).toBe(status);
   expect(result.headers['content-type']).toBe(JSON_TYPE);
@@ -263,10 +276,10 @@ export function expectGatewayError(
   expect(result.body).toBe(
     JSON.stringify({
       RequestId: requestId,
-      HostId: HOST_ID,
+      HostId: gateway.hostId,
       Code: code,
       Message: message,
-      Recommend: `https://api.aliyun.com/troubleshoot?q=${code}&product=Kms&requestId=${requestId}`,
+      Recommend: `https://api.aliyun.com/troubleshoot?q=${code}&product=${gateway.product}&requestId=${requestId}`,
       ...extra,
     }),
   );

@@ -1,5 +1,6 @@
 /** Aliases: create, update, delete, and list (all, or those of one key). */
-import type { AliasRecord, EmulatorState } from '../state.js';
+import type { AliasRecord } from '../records.js';
+import type { EmulatorState } from '../state.js';
 import { page, required } from './params.js';
 import type { ActionContext, Handler } from './types.js';
 

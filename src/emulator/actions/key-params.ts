@@ -3,11 +3,11 @@
  * the parameter.
  */
 import { failure } from '../errors.js';
-import type { KeyTag } from '../state.js';
+import type { Tag } from '../records.js';
 import { isRecord, jsonValue, type Params } from './params.js';
 
 /** `[{"TagKey":"k","TagValue":"v"}, …]`; undefined when absent. Values are checked by the state. */
-export function tagList(params: Params, name: string): KeyTag[] | undefined {
+export function tagList(params: Params, name: string): Tag[] | undefined {
   const value = jsonValue(params, name);
   if (value === undefined) return undefined;
   if (!Array.isArray(value) || value.length === 0) throw failure('InvalidParameter', name);

@@ -3,7 +3,8 @@
  * enable/disable, schedule and cancel deletion (state rules in state.ts).
  */
 import { failure } from '../errors.js';
-import type { CreateKeyOptions, KeyRecord, KeyVersionRecord } from '../state.js';
+import type { KeyRecord, KeyVersionRecord } from '../records.js';
+import type { CreateKeyOptions } from '../state.js';
 import { filterList, tagList } from './key-params.js';
 import { boolean, integer, jsonValue, optional, page, required } from './params.js';
 import type { Handler } from './types.js';

@@ -62,8 +62,8 @@ export function encryptionContext(
   }
   try {
     return parseEncryptionContext(params[name]);
-  } catch {
-    throw failure('InvalidParameter', name);
+  } catch (error) {
+    throw failure('InvalidParameter', name, error);
   }
 }
 
@@ -104,7 +104,7 @@ export function jsonValue(params: Params, name: string): unknown {
   if (text === undefined) return undefined;
   try {
     return JSON.parse(text) as unknown;
-  } catch {
-    throw failure('InvalidParameter', name);
+  } catch (error) {
+    throw failure('InvalidParameter', name, error);
   }
 }

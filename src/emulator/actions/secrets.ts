@@ -5,14 +5,8 @@
  */
 import type { TypedObject } from '../../codec/typed.js';
 import { failure } from '../errors.js';
-import type {
-  CreateSecretInput,
-  PutSecretValueInput,
-  SecretRecord,
-  SecretTag,
-  SecretVersionRecord,
-  StageMove,
-} from '../secrets-state.js';
+import type { SecretRecord, SecretVersionRecord, Tag } from '../records.js';
+import type { CreateSecretInput, PutSecretValueInput, StageMove } from '../secrets-state.js';
 import {
   flag,
   integer,
@@ -29,7 +23,7 @@ import type { Handler } from './types.js';
  * The `Tags` of CreateSecret: `[{"Key":"k","Value":"v"}]`, or with `TagKey`/`TagValue` as the
  * metadata's example writes them.
  */
-function tagsParam(params: Params): SecretTag[] | undefined {
+function tagsParam(params: Params): Tag[] | undefined {
   const value = jsonValue(params, 'Tags');
   if (value === undefined) return undefined;
   if (!Array.isArray(value)) throw failure('InvalidParameter', 'Tags');

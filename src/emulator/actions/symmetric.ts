@@ -13,13 +13,8 @@ import {
   unseal,
 } from '../crypto.js';
 import { failure } from '../errors.js';
-import {
-  assertUsable,
-  type EmulatorState,
-  isSymmetric,
-  type KeyRecord,
-  type KeyVersionRecord,
-} from '../state.js';
+import { assertUsable, type KeyRecord, type KeyVersionRecord } from '../records.js';
+import { type EmulatorState, isSymmetric } from '../state.js';
 import { decryptWithRsa } from './asymmetric.js';
 import { encryptionContext, integer, optional, type Params, required } from './params.js';
 import type { Handler } from './types.js';

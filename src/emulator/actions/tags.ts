@@ -4,7 +4,7 @@
  * (`SecretStore.tag`/`untag`, which check the secret and its tags by the secrets rules).
  */
 import { failure } from '../errors.js';
-import type { KeyTag } from '../state.js';
+import type { Tag } from '../records.js';
 import { stringList, tagList } from './key-params.js';
 import { optional, type Params, required } from './params.js';
 import type { Handler } from './types.js';
@@ -29,7 +29,7 @@ export const TAG_ACTIONS: Readonly<Record<string, Handler>> = {
   TagResource({ params, state }) {
     const resource = target(params);
     required(params, 'Tags');
-    const tags = tagList(params, 'Tags') as KeyTag[];
+    const tags = tagList(params, 'Tags') as Tag[];
     if ('secretName' in resource) state.secrets.tag(resource.secretName, tags);
     else state.tagKey(resource.keyId, tags);
     return {};
