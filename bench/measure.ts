@@ -1,0 +1,85 @@
+/**
+ * A small timing harness for one table of ratios. Contenders of one row are sampled in turns
+ * (round robin), so a noisy neighbour on a shared machine slows all of them alike and the ratio
+ * between them holds; each contender's figure is the median of its samples.
+ */
+
+export type Operation = () => unknown;
+export type AsyncOperation = () => Promise<unknown>;
+
+export interface Timing {
+  /** median time of one operation, in microseconds */
+  readonly us: number;
+  readonly samples: number;
+}
+
+export interface Budget {
+  /** ms spent running each contender before measuring (JIT, caches, connections) */
+  readonly warmupMs: number;
+  /** ms of measurement for the whole row, shared by its contenders */
+  readonly rowMs: number;
+  /** target length of one sample, ms */
+  readonly sampleMs: number;
+}
+
+export const MICRO: Budget = { warmupMs: 300, rowMs: 2_400, sampleMs: 8 };
+export const CALLS: Budget = { warmupMs: 500, rowMs: 4_000, sampleMs: 40 };
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+};
+
+/** Iterations that fill about `ms`, found by doubling. */
+async function calibrate(
+  op: Operation | AsyncOperation,
+  ms: number,
+  isAsync: boolean,
+): Promise<number> {
+  let n = 1;
+  for (;;) {
+    const start = performance.now();
+    for (let i = 0; i < n; i++) isAsync ? await op() : op();
+    const took = performance.now() - start;
+    if (took >= ms / 2 || n >= 1 << 20)
+      return Math.max(1, Math.round((n * ms) / Math.max(took, 0.001)));
+    n *= 2;
+  }
+}
+
+/** Times every contender of one row, in turns; returns their median µs per operation. */
+export async function timeRow(
+  contenders: Readonly<Record<string, Operation | AsyncOperation>>,
+  budget: Budget,
+  isAsync = false,
+): Promise<Record<string, Timing>> {
+  const names = Object.keys(contenders);
+  const batch: Record<string, number> = {};
+  for (const name of names) {
+    const op = contenders[name] as Operation;
+    const end = performance.now() + budget.warmupMs;
+    while (performance.now() < end) isAsync ? await op() : op();
+    batch[name] = await calibrate(op, budget.sampleMs, isAsync);
+  }
+  const samples: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  const end = performance.now() + budget.rowMs;
+  while (performance.now() < end) {
+    for (const name of names) {
+      const op = contenders[name] as Operation;
+      const n = batch[name] as number;
+      const start = performance.now();
+      if (isAsync) for (let i = 0; i < n; i++) await op();
+      else for (let i = 0; i < n; i++) op();
+      (samples[name] as number[]).push(((performance.now() - start) * 1000) / n);
+    }
+  }
+  return Object.fromEntries(
+    names.map((n) => [
+      n,
+      { us: median(samples[n] as number[]), samples: (samples[n] as number[]).length },
+    ]),
+  );
+}
