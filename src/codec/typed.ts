@@ -42,6 +42,19 @@ function fieldsHoldingLists(schema: ObjectSchema): readonly string[] {
 const holdsList = (schema: Schema): boolean =>
   isArraySchema(schema) || (isObjectSchema(schema) && fieldsHoldingLists(schema).length > 0);
 
+/**
+ * Assigning `__proto__` would set the object's prototype (JSON.parse keeps it as an own key, so
+ * an upstream can send it): define it as the ordinary field it is instead.
+ */
+export function setOwn(target: object, name: string, value: unknown): void {
+  Object.defineProperty(target, name, {
+    value,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
+}
+
 export function typeObject(raw: unknown, schema: ObjectSchema): TypedObject {
   const out: TypedObject = {};
   if (isRecord(raw)) {
@@ -52,7 +65,9 @@ export function typeObject(raw: unknown, schema: ObjectSchema): TypedObject {
         throw new UnexpectedShape('mixed text and elements');
       }
       const fieldSchema = Object.hasOwn(schema, name) ? schema[name] : undefined;
-      out[name] = fieldSchema === undefined ? untyped(value) : typeField(value, fieldSchema);
+      const typed = fieldSchema === undefined ? untyped(value) : typeField(value, fieldSchema);
+      if (name === '__proto__') setOwn(out, name, typed);
+      else out[name] = typed;
     }
   }
   // Lists are always lists: an absent wrapper (or <Keys/>) still yields {"Keys":{"Key":[]}}.

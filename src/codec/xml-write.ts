@@ -16,7 +16,13 @@ export class NotRepresentableAsXml extends Error {
   override readonly name = 'NotRepresentableAsXml';
 }
 
-const NAME = /^[A-Za-z_\u00C0-\uFFEF][A-Za-z0-9_.\-\u00B7\u00C0-\uFFEF]*(:[A-Za-z_][\w.-]*)?$/;
+// XML 1.0 (5th edition) NameStartChar and NameChar, without the colon: a name is an NCName, or
+// two joined by one colon (a prefixed name), so the output is namespace-well-formed too.
+const START =
+  'A-Z_a-z\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u02FF\\u0370-\\u037D\\u037F-\\u1FFF\\u200C\\u200D\\u2070-\\u218F\\u2C00-\\u2FEF\\u3001-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFFD\\u{10000}-\\u{EFFFF}';
+const REST = `${START}\\-.0-9\\u00B7\\u0300-\\u036F\\u203F\\u2040`;
+const NCNAME = `[${START}][${REST}]*`;
+const NAME = new RegExp(`^${NCNAME}(?::${NCNAME})?$`, 'u');
 const checkedNames = new Set<string>();
 function checkName(name: string): string {
   if (checkedNames.has(name)) return name;
