@@ -1,7 +1,8 @@
 /**
- * A small timing harness for one table of ratios. Contenders of one row are sampled in turns
- * (round robin), so a noisy neighbour on a shared machine slows all of them alike and the ratio
- * between them holds; each contender's figure is the median of its samples.
+ * A small timing harness for one table of ratios. Time is this process's CPU time (user +
+ * system), not wall time, so the other work on a shared machine does not count; contenders of
+ * one row are sampled in turns (round robin), so what does remain (caches, clock) hits them
+ * alike; each contender's figure is the median of its samples.
  */
 
 export type Operation = () => unknown;
@@ -25,6 +26,12 @@ export interface Budget {
 export const MICRO: Budget = { warmupMs: 300, rowMs: 2_400, sampleMs: 8 };
 export const CALLS: Budget = { warmupMs: 500, rowMs: 4_000, sampleMs: 40 };
 
+/** CPU ms of this process so far. */
+function cpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
 const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
@@ -41,9 +48,9 @@ async function calibrate(
 ): Promise<number> {
   let n = 1;
   for (;;) {
-    const start = performance.now();
+    const start = cpuMs();
     for (let i = 0; i < n; i++) isAsync ? await op() : op();
-    const took = performance.now() - start;
+    const took = cpuMs() - start;
     if (took >= ms / 2 || n >= 1 << 20)
       return Math.max(1, Math.round((n * ms) / Math.max(took, 0.001)));
     n *= 2;
@@ -60,20 +67,20 @@ export async function timeRow(
   const batch: Record<string, number> = {};
   for (const name of names) {
     const op = contenders[name] as Operation;
-    const end = performance.now() + budget.warmupMs;
-    while (performance.now() < end) isAsync ? await op() : op();
+    const end = cpuMs() + budget.warmupMs;
+    while (cpuMs() < end) isAsync ? await op() : op();
     batch[name] = await calibrate(op, budget.sampleMs, isAsync);
   }
   const samples: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
-  const end = performance.now() + budget.rowMs;
-  while (performance.now() < end) {
+  const end = cpuMs() + budget.rowMs;
+  while (cpuMs() < end) {
     for (const name of names) {
       const op = contenders[name] as Operation;
       const n = batch[name] as number;
-      const start = performance.now();
+      const start = cpuMs();
       if (isAsync) for (let i = 0; i < n; i++) await op();
       else for (let i = 0; i < n; i++) op();
-      (samples[name] as number[]).push(((performance.now() - start) * 1000) / n);
+      (samples[name] as number[]).push(((cpuMs() - start) * 1000) / n);
     }
   }
   return Object.fromEntries(

@@ -11,7 +11,10 @@ import { type Line, render } from './table.js';
 
 const started = performance.now();
 const lines: Line[] = [];
+// `npm run bench -- conversions` runs the sections whose name starts with the argument.
+const only = process.argv[2];
 const section = async (name: string, run: () => Promise<Line[]>) => {
+  if (only && !name.startsWith(only)) return;
   process.stderr.write(`bench: ${name}…\n`);
   lines.push(...(await run()));
 };

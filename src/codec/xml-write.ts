@@ -8,6 +8,7 @@
  * characters XML 1.0 cannot carry; both must fail loudly here instead.
  */
 import type { Typed } from './typed.js';
+import { FORBIDDEN, holdsForbidden } from './xml-chars.js';
 
 export const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>';
 
@@ -31,20 +32,16 @@ function checkName(name: string): string {
   return name;
 }
 
-// Characters XML 1.0 forbids, and lone surrogates.
-const FORBIDDEN =
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
-  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const SPECIAL = /[&<>\r]/g;
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '\r': '&#xD;' };
 
 /** The text with every character XML 1.0 cannot carry replaced by U+FFFD. */
 export function xmlSafe(text: string): string {
-  return FORBIDDEN.test(text) ? text.replace(new RegExp(FORBIDDEN.source, 'g'), '\uFFFD') : text;
+  return holdsForbidden(text) ? text.replace(new RegExp(FORBIDDEN.source, 'g'), '\uFFFD') : text;
 }
 
 export function escapeText(text: string): string {
-  if (FORBIDDEN.test(text)) {
+  if (holdsForbidden(text)) {
     throw new NotRepresentableAsXml('text holds a character XML 1.0 cannot carry');
   }
   return text.replace(SPECIAL, (c) => ESCAPES[c] as string);
