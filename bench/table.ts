@@ -30,7 +30,7 @@ function goal(line: Line): string {
     return `≤ ${line.limit} ${line.unit}: ${line.ours <= line.limit ? 'met' : 'missed'}`;
   }
   if (line.atMost === undefined) return '';
-  const met = ratio(line) <= line.atMost ? 'met' : 'missed';
+  const met = ratio(line) <= line.atMost ? 'met' : `missed (${ratio(line).toFixed(3)}×)`;
   return line.atMost < 1
     ? `≥ ${(1 / line.atMost).toFixed(0)}× faster: ${met}`
     : `≤ ${line.atMost}×: ${met}`;
