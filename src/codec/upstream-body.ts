@@ -4,7 +4,7 @@
  * than trusting Content-Type (gateways in front of KMS send HTML and wrong types).
  */
 
-import { isRecord } from './typed.js';
+import { adopt, isRecord } from './typed.js';
 import { readXml, UnreadableXml } from './xml-read.js';
 
 export type WireFormat = 'JSON' | 'XML';
@@ -13,6 +13,10 @@ export interface UpstreamBody {
   readonly format: WireFormat;
   /** the XML root element name; undefined for JSON */
   readonly root: string | undefined;
+  /**
+   * The parsed tree, handed over: typeObject types it in place, so read what you need from it
+   * before typing it.
+   */
   readonly content: Record<string, unknown>;
 }
 
@@ -33,7 +37,9 @@ export function readUpstreamBody(bytes: Uint8Array): UpstreamBody {
   } catch {
     throw new UnreadableBody('not UTF-8 text');
   }
-  const first = /\S/.exec(text)?.[0];
+  // Most answers start with their first character; the regex is for leading whitespace.
+  const head = text.charAt(0);
+  const first = head === '{' || head === '<' ? head : /\S/.exec(text)?.[0];
   if (first === '{') {
     let value: unknown;
     try {
@@ -42,13 +48,13 @@ export function readUpstreamBody(bytes: Uint8Array): UpstreamBody {
       throw new UnreadableBody('malformed JSON');
     }
     if (!isRecord(value)) throw new UnreadableBody('JSON that is not an object');
-    return { format: 'JSON', root: undefined, content: value };
+    return { format: 'JSON', root: undefined, content: adopt(value) };
   }
   if (first === '<') {
     try {
       const { root, content } = readXml(text);
       // An empty root (<KMS/>) parses as "": treat it as an empty object.
-      return { format: 'XML', root, content: isRecord(content) ? content : {} };
+      return { format: 'XML', root, content: adopt(isRecord(content) ? content : {}) };
     } catch (error) {
       if (error instanceof UnreadableXml) throw new UnreadableBody(error.message);
       throw error;

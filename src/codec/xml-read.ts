@@ -2,48 +2,18 @@
  * Reads untrusted upstream XML into a plain tree: an element with children is an object, a
  * repeated element an array, text a string (verbatim: no trimming, no number guessing).
  * Schema typing happens afterwards (typed.ts); this only refuses what is unsafe or malformed.
+ *
+ * KMS answers take the fast path (xml-fast.ts, one pass, no validation pass); anything else takes
+ * the general path (xml-general.ts, fast-xml-parser). Both refuse characters XML 1.0 forbids.
  */
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { holdsForbidden } from './xml-chars.js';
+import { readKmsXml } from './xml-fast.js';
+import { readGeneralXml, UnreadableXml, type XmlDocument } from './xml-general.js';
 
-export class UnreadableXml extends Error {
-  override readonly name = 'UnreadableXml';
-}
-
-// The parser does not validate, and expands DOCTYPE entities by default: refuse DOCTYPE outright
-// (a KMS response never has one) and validate before parsing.
-const DOCTYPE = /<!DOCTYPE|<!ENTITY/i;
-
-const parser = new XMLParser({
-  ignoreAttributes: true,
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: false,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-  processEntities: true,
-  // Decodes numeric character references (&#13;) as well as the five XML entities.
-  htmlEntities: true,
-  maxNestedTags: 64,
-  strictReservedNames: true,
-});
-
-export interface XmlDocument {
-  readonly root: string;
-  readonly content: unknown;
-}
+export { UnreadableXml, type XmlDocument };
 
 export function readXml(text: string): XmlDocument {
-  if (DOCTYPE.test(text)) throw new UnreadableXml('XML with a DOCTYPE');
-  const valid = XMLValidator.validate(text);
-  if (valid !== true) throw new UnreadableXml(`malformed XML (${valid.err.code})`);
-  let tree: unknown;
-  try {
-    tree = parser.parse(text);
-  } catch {
-    throw new UnreadableXml('XML the parser refused');
-  }
-  const roots = Object.keys(tree as object).filter((k) => k !== '#text');
-  if (roots.length !== 1) throw new UnreadableXml('XML without a single root element');
-  const root = roots[0] as string;
-  return { root, content: (tree as Record<string, unknown>)[root] };
+  // Raw ones here for both paths; references are checked where they are decoded.
+  if (holdsForbidden(text)) throw new UnreadableXml('XML with a character XML 1.0 forbids');
+  return readKmsXml(text) ?? readGeneralXml(text);
 }

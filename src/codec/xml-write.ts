@@ -8,6 +8,7 @@
  * characters XML 1.0 cannot carry; both must fail loudly here instead.
  */
 import type { Typed } from './typed.js';
+import { FORBIDDEN, holdsForbidden } from './xml-chars.js';
 
 export const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>';
 
@@ -16,7 +17,13 @@ export class NotRepresentableAsXml extends Error {
   override readonly name = 'NotRepresentableAsXml';
 }
 
-const NAME = /^[A-Za-z_\u00C0-\uFFEF][A-Za-z0-9_.\-\u00B7\u00C0-\uFFEF]*(:[A-Za-z_][\w.-]*)?$/;
+// XML 1.0 (5th edition) NameStartChar and NameChar, without the colon: a name is an NCName, or
+// two joined by one colon (a prefixed name), so the output is namespace-well-formed too.
+const START =
+  'A-Z_a-z\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u02FF\\u0370-\\u037D\\u037F-\\u1FFF\\u200C\\u200D\\u2070-\\u218F\\u2C00-\\u2FEF\\u3001-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFFD\\u{10000}-\\u{EFFFF}';
+const REST = `${START}\\-.0-9\\u00B7\\u0300-\\u036F\\u203F\\u2040`;
+const NCNAME = `[${START}][${REST}]*`;
+const NAME = new RegExp(`^${NCNAME}(?::${NCNAME})?$`, 'u');
 const checkedNames = new Set<string>();
 function checkName(name: string): string {
   if (checkedNames.has(name)) return name;
@@ -25,20 +32,16 @@ function checkName(name: string): string {
   return name;
 }
 
-// Characters XML 1.0 forbids, and lone surrogates.
-const FORBIDDEN =
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
-  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const SPECIAL = /[&<>\r]/g;
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '\r': '&#xD;' };
 
 /** The text with every character XML 1.0 cannot carry replaced by U+FFFD. */
 export function xmlSafe(text: string): string {
-  return FORBIDDEN.test(text) ? text.replace(new RegExp(FORBIDDEN.source, 'g'), '\uFFFD') : text;
+  return holdsForbidden(text) ? text.replace(new RegExp(FORBIDDEN.source, 'g'), '\uFFFD') : text;
 }
 
 export function escapeText(text: string): string {
-  if (FORBIDDEN.test(text)) {
+  if (holdsForbidden(text)) {
     throw new NotRepresentableAsXml('text holds a character XML 1.0 cannot carry');
   }
   return text.replace(SPECIAL, (c) => ESCAPES[c] as string);

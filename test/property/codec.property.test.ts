@@ -1,70 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { renderSuccess } from '../../src/codec/render.js';
-import { type Typed, type TypedObject, typeObject } from '../../src/codec/typed.js';
+import { type TypedObject, typeObject } from '../../src/codec/typed.js';
 import { readUpstreamBody } from '../../src/codec/upstream-body.js';
-import { xmlSafe } from '../../src/codec/xml-write.js';
 import { ACTIONS } from '../../src/kms/actions.generated.js';
-import {
-  isArraySchema,
-  isObjectSchema,
-  type ObjectSchema,
-  type Schema,
-} from '../../src/kms/schema.js';
+import type { ObjectSchema } from '../../src/kms/schema.js';
 import { runs } from '../support/runs.js';
-
-// Any text XML 1.0 can carry: markup characters, entities-looking text, whitespace, CR, emoji.
-const text = fc
-  .string({
-    unit: fc.oneof(
-      fc.constantFrom(
-        '&',
-        '<',
-        '>',
-        '"',
-        "'",
-        ';',
-        '#',
-        ' ',
-        '\r',
-        '\n',
-        '\t',
-        'a',
-        '0',
-        '&amp;',
-        '&nbsp;',
-        '&#65;',
-        ']]>',
-        '😀',
-      ),
-      fc.string({ unit: 'binary', maxLength: 1 }),
-    ),
-    maxLength: 12,
-  })
-  .filter((s) => xmlSafe(s) === s);
-
-function arbitraryFor(schema: Schema, depth: number): fc.Arbitrary<Typed> {
-  if (isArraySchema(schema)) {
-    return fc.array(arbitraryFor(schema[0], depth + 1), { maxLength: depth > 2 ? 1 : 3 });
-  }
-  if (isObjectSchema(schema)) return objectOf(schema, depth + 1);
-  if (schema === 'integer') return fc.maxSafeInteger().chain((n) => fc.constantFrom(n, -n, 0, 7));
-  if (schema === 'boolean') return fc.boolean();
-  return text;
-}
-
-function objectOf(schema: ObjectSchema, depth = 0): fc.Arbitrary<TypedObject> {
-  const fields: Record<string, fc.Arbitrary<Typed>> = {};
-  for (const [name, child] of Object.entries(schema)) fields[name] = arbitraryFor(child, depth);
-  return fc.record(fields, { requiredKeys: [] }) as fc.Arbitrary<TypedObject>;
-}
-
-const actionNames = Object.keys(ACTIONS);
-const anAction = fc.constantFrom(...actionNames).chain((action) => {
-  const schema = (ACTIONS[action] as { response: ObjectSchema }).response;
-  // Upstream values are normalized once (absent lists materialized): the fixed point to compare.
-  return objectOf(schema).map((raw) => ({ action, schema, value: typeObject(raw, schema) }));
-});
+import { anAction } from './arbitraries.js';
 
 const parse = (body: string, schema: ObjectSchema) =>
   typeObject(readUpstreamBody(new TextEncoder().encode(body)).content, schema);

@@ -1,7 +1,7 @@
 /**
  * How long the emulator takes to be useful: start, answer one signed request, close, beside a
- * bare `node:http` server doing listen + one request + close in the same run. Also the same with
- * a state file of 100 keys loaded at start (a read: nothing is written back).
+ * bare `node:http` server doing listen + one request + close in the same run; also with a state
+ * file of 100 keys loaded at start (a read: nothing is written back).
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,11 +9,12 @@ import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, bench, describe } from 'vitest';
 import { type EmulatorOptions, startEmulator } from '../src/emulator/index.js';
 import { canonicalQuery } from '../src/protocol/percent-encode.js';
 import { signV1 } from '../src/protocol/sign-v1.js';
 import { alibabaTimestamp } from '../src/protocol/timestamp.js';
+import { CALLS, timeRow } from './measure.js';
+import type { Line } from './table.js';
 
 const accessKey = { id: 'LTAI5tBenchKey000001', secret: 'bench-secret-0123456789' };
 
@@ -60,22 +61,37 @@ async function bareRoundTrip(): Promise<void> {
   if (status !== 200) throw new Error(`answered ${status}`);
 }
 
-// A state file of 100 keys, made once.
-const folder = mkdtempSync(join(tmpdir(), 'kms-bench-state-'));
-const statePath = join(folder, 'state.json');
-const seed = await startEmulator({ accessKeys: [accessKey], statePath });
-for (let i = 0; i < 100; i++) seed.state.createKey();
-await seed.close();
-afterAll(() => rmSync(folder, { recursive: true, force: true }));
-
-describe('startup: listen, one request, close', () => {
-  bench('startEmulator + one signed ListKeys + close()', async () => {
-    await emulatorRoundTrip();
-  });
-  bench('startEmulator with a 100-key state file + one signed ListKeys + close()', async () => {
-    await emulatorRoundTrip({ statePath });
-  });
-  bench('baseline: bare node:http listen + one request + close', async () => {
-    await bareRoundTrip();
-  });
-});
+export async function emulatorLines(): Promise<Line[]> {
+  const folder = mkdtempSync(join(tmpdir(), 'kms-bench-state-'));
+  try {
+    const statePath = join(folder, 'state.json');
+    const seed = await startEmulator({ accessKeys: [accessKey], statePath });
+    for (let i = 0; i < 100; i++) seed.state.createKey();
+    await seed.close();
+    const t = await timeRow(
+      {
+        empty: () => emulatorRoundTrip(),
+        stateFile: () => emulatorRoundTrip({ statePath }),
+        bare: () => bareRoundTrip(),
+      },
+      CALLS,
+      true,
+    );
+    const what = 'emulator: start, one signed ListKeys, close';
+    const anchor = 'bare node:http listen + one request + close';
+    const theirs = t.bare?.us as number;
+    return [
+      { what, payload: 'empty state', ours: t.empty?.us as number, anchor, theirs, unit: 'µs' },
+      {
+        what,
+        payload: 'a 100-key state file',
+        ours: t.stateFile?.us as number,
+        anchor,
+        theirs,
+        unit: 'µs',
+      },
+    ];
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+}

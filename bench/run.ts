@@ -1,0 +1,31 @@
+/**
+ * `npm run bench`: every figure of issue 9 beside its anchor, measured in this one run, printed
+ * as one Markdown table (docs/benchmarks.md quotes one run). About a minute on 2 cores.
+ */
+import { cpus } from 'node:os';
+import { sizeLines } from '../scripts/bench-size.js';
+import { codecLines } from './codec-rows.js';
+import { emulatorLines } from './emulator-rows.js';
+import { handlerLines } from './handler-rows.js';
+import { type Line, render } from './table.js';
+
+const started = performance.now();
+const lines: Line[] = [];
+// `npm run bench -- conversions` runs the sections whose name starts with the argument.
+const only = process.argv[2];
+const section = async (name: string, run: () => Promise<Line[]>) => {
+  if (only && !name.startsWith(only)) return;
+  process.stderr.write(`bench: ${name}…\n`);
+  lines.push(...(await run()));
+};
+await section('conversions', codecLines);
+await section('warm invocations', handlerLines);
+await section('emulator startup', emulatorLines);
+await section('bundle and cold import', sizeLines);
+
+const cpu = cpus()[0]?.model ?? 'unknown CPU';
+console.log(
+  `\nNode ${process.version}, ${process.platform}/${process.arch}, ${cpus().length} × ${cpu}; ` +
+    `ratio = kms-normalizer ÷ anchor (lower is better); ${((performance.now() - started) / 1000).toFixed(0)} s\n`,
+);
+console.log(render(lines));
