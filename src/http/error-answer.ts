@@ -101,12 +101,16 @@ export function requestSecrets(state: FailureState | undefined): SecretSet {
   return { secrets, accessKeyIds };
 }
 
+/** Middy's early-timeout guard: the deadline came, which is no bug. */
+const isDeadline = (error: unknown) =>
+  (error as { name?: unknown } | null | undefined)?.name === 'TimeoutError';
+
 /** Anything thrown, as a KmsError: Middy's early timeout is a 503, anything unknown a 500. */
 function asKmsError(error: unknown, state: FailureState | undefined): KmsError {
   if (error instanceof KmsError) return error;
   const host = state?.upstream?.host;
   const name = (error as { name?: unknown } | null | undefined)?.name;
-  if (name === 'TimeoutError') {
+  if (isDeadline(error)) {
     return gatewayError('SerivceUnavailableTemporary', {
       origin: host ? 'upstream-call' : 'internal',
       ...(host ? { hostId: host } : {}),
@@ -269,7 +273,7 @@ export function normalizeFailure(
     accessKeyIds: [...(options.secrets.accessKeyIds ?? []), ...(request.accessKeyIds ?? [])],
   });
   const lines: LogLine[] = [];
-  if (!(thrown instanceof KmsError)) {
+  if (!(thrown instanceof KmsError) && !isDeadline(thrown)) {
     lines.push({
       level: 'ERROR',
       message: 'unexpected error',
