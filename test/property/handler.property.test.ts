@@ -546,7 +546,7 @@ function eventOf(e: HostileEvent, planted: readonly string[]) {
   const requestContext = { requestId: e.requestId, domainName: 'gw.fuzz.example' };
   if (e.shape === 'rest') {
     const multi: Record<string, string[]> = Object.create(null);
-    for (const [name, value] of query) (multi[name] ??= []).push(value);
+    for (const [name, value] of query) multi[name] = [...(multi[name] ?? []), value];
     return {
       httpMethod: e.method,
       headers,

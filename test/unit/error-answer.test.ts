@@ -100,7 +100,7 @@ describe('the answer', () => {
       ['ERROR', 'kms error normalized'],
     ]);
     expect(lines[0]?.fields.error_name).toBe('TypeError');
-    expect((lines[0]?.fields.frames as string[]).length).toBeGreaterThan(0);
+    expect((lines[0]?.fields.frames as string[] | undefined)?.length).toBeGreaterThan(0);
     expect(JSON.stringify(lines)).not.toContain('secret-value-in-message');
   });
 
