@@ -1,38 +1,25 @@
 /**
- * The logger (Powertools, JSON lines on stdout) and the redaction rules. Log lines are built from
- * chosen fields, never from bodies; the replacer below is the second line of defence, and
- * `scrubText` cleans the one free text we log that we did not write (the upstream's message).
+ * The logger (Powertools, JSON lines) and the last line of defence of what it writes. Log lines
+ * are built from chosen, bounded, scrubbed fields (`http/error-answer.ts`), never from bodies;
+ * whatever is logged still passes the replacer below, which hides secret fields by name, shortens
+ * AccessKeyIds, scrubs every string of the secrets the process holds and of the current request's
+ * secrets, and bounds every string and list. Whole events are never logged.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { percentEncode } from './protocol/percent-encode.js';
+import { lastFour, SECRET_FIELDS } from './kms/redact.js';
+import { createScrubber, loggable, type Scrubber, type SecretSet } from './kms/scrub.js';
+import { heldSecrets, heldVersion } from './protocol/held-secrets.js';
 
-/** Parameter and field names whose values are never logged (compared in lower case). */
-export const SECRET_FIELDS: ReadonlySet<string> = new Set(
-  [
-    'Plaintext',
-    'CiphertextBlob',
-    'SecretData',
-    'Signature',
-    'SecurityToken',
-    'AccessKeySecret',
-    'PrivateKeyData',
-    'PrivateKey',
-    'Password',
-    'ImportToken',
-    'EncryptedKeyMaterial',
-    'KeyMaterial',
-    'ExportedDataKey',
-    'RandomPassword',
-    'Authorization',
-    'x-acs-security-token',
-  ].map((name) => name.toLowerCase()),
-);
+export { lastFour, SECRET_FIELDS } from './kms/redact.js';
+export { scrubText } from './kms/scrub.js';
+
+/** No logged string is longer (characters), no logged list longer (items). */
+export const LOG_STRING_MAX = 2048;
+export const LOG_LIST_MAX = 64;
 
 const REDACTED = '[REDACTED]';
 
-/** An AccessKeyId is logged as its last four characters only. */
-export const lastFour = (accessKeyId: string) => `****${accessKeyId.slice(-4)}`;
-
+/** Secret fields by name, AccessKeyIds by their last four: applied to every key of every line. */
 export function redactingReplacer(key: string, value: unknown): unknown {
   const lower = key.toLowerCase();
   if (SECRET_FIELDS.has(lower)) return REDACTED;
@@ -43,20 +30,58 @@ export function redactingReplacer(key: string, value: unknown): unknown {
   return value;
 }
 
-/**
- * `text` with every secret value removed, as sent and as percent-encoded once or twice (an
- * upstream "string to sign" echo carries them double-encoded), and with any string-to-sign cut.
- */
-export function scrubText(text: string, secrets: readonly string[]): string {
-  let out = text.replace(/(string\s*to\s*sign\s*(is)?\s*:?).*/gis, `$1 ${REDACTED}`);
-  for (const secret of secrets) {
-    if (secret.length < 4) continue;
-    const once = percentEncode(secret);
-    for (const form of new Set([secret, once, percentEncode(once)])) {
-      out = out.split(form).join(REDACTED);
-    }
+/** What one logger's lines are scrubbed of: the held secrets, and the current request's. */
+class LineGuard {
+  #held: { version: number; scrub: Scrubber } | undefined;
+  #request: SecretSet | undefined;
+  #requestScrub: Scrubber | undefined;
+
+  /** The secrets of the request being handled; replaces the previous request's. */
+  setRequest(secrets: SecretSet | undefined): void {
+    this.#request = secrets;
+    this.#requestScrub = undefined;
   }
-  return out;
+
+  readonly replacer = (key: string, value: unknown): unknown => {
+    const named = redactingReplacer(key, value);
+    if (typeof named === 'string') return this.#clean(named);
+    if (Array.isArray(named) && named.length > LOG_LIST_MAX) {
+      return [...named.slice(0, LOG_LIST_MAX), `…[cut, ${named.length} items]`];
+    }
+    return named;
+  };
+
+  #clean(text: string): string {
+    if (this.#held?.version !== heldVersion()) {
+      this.#held = { version: heldVersion(), scrub: createScrubber(heldSecrets()) };
+    }
+    const clean = loggable(text, LOG_STRING_MAX, this.#held.scrub);
+    if (!this.#request) return clean;
+    // Built on the first line that needs it: most requests log nothing.
+    this.#requestScrub ??= createScrubber(this.#request);
+    return this.#requestScrub(clean);
+  }
+}
+
+const guards = new WeakMap<Logger, LineGuard>();
+
+/**
+ * Tells a logger made by `createLogger` the secrets of the request being handled, so that no line
+ * it writes until the next request holds them.
+ */
+export function maskRequestSecrets(logger: Logger, secrets: SecretSet | undefined): void {
+  guards.get(logger)?.setRequest(secrets);
+}
+
+/**
+ * Powertools' Logger, except that it never logs the invocation event: an event holds Plaintext,
+ * signatures and tokens in its query and body, beyond any scrubbing. POWERTOOLS_LOGGER_LOG_EVENT
+ * (and `logEvent: true`) are therefore ignored, and said so at cold start.
+ */
+class EventlessLogger extends Logger {
+  override shouldLogEvent(): boolean {
+    return false;
+  }
 }
 
 /**
@@ -79,9 +104,17 @@ export function readDottedPath(path: string, data: unknown): unknown {
 }
 
 export function createLogger(): Logger {
-  return new Logger({
+  const guard = new LineGuard();
+  const logger = new EventlessLogger({
     serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'kms-normalizer',
-    jsonReplacerFn: redactingReplacer,
+    jsonReplacerFn: guard.replacer,
     correlationIdSearchFn: readDottedPath,
   });
+  guards.set(logger, guard);
+  if (logger.getLogEvent()) {
+    logger.warn(
+      'POWERTOOLS_LOGGER_LOG_EVENT is ignored: events hold Plaintext, signatures and tokens',
+    );
+  }
+  return logger;
 }

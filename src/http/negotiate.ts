@@ -46,6 +46,13 @@ interface MediaRange {
 }
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
+
+/**
+ * Case folding of ASCII letters only: Unicode folding maps `ſ` (U+017F) to `s` and `K` (U+212A)
+ * to `k`, so `jſon` would pass for `json`.
+ */
+const asciiLower = (text: string) => text.replace(/[A-Z]+/g, (run) => run.toLowerCase());
+const asciiUpper = (text: string) => text.replace(/[a-z]+/g, (run) => run.toUpperCase());
 const QVALUE = /^(0(\.\d{0,3})?|1(\.0{0,3})?)$/;
 
 /**
@@ -56,7 +63,7 @@ export function parseAccept(header: string): MediaRange[] {
   const ranges: MediaRange[] = [];
   header.split(',').forEach((entry, order) => {
     const [range = '', ...params] = entry.split(';');
-    const [type, subtype, extra] = range.trim().toLowerCase().split('/');
+    const [type, subtype, extra] = asciiLower(range.trim()).split('/');
     if (!type || !subtype || extra !== undefined || !TOKEN.test(type) || !TOKEN.test(subtype)) {
       return;
     }
@@ -64,7 +71,7 @@ export function parseAccept(header: string): MediaRange[] {
     let q = 1;
     for (const param of params) {
       const [name = '', value = ''] = param.split('=');
-      if (name.trim().toLowerCase() !== 'q') continue; // charset and the like do not matter
+      if (asciiLower(name.trim()) !== 'q') continue; // charset and the like do not matter
       if (!QVALUE.test(value.trim())) return;
       q = Number(value.trim());
     }
@@ -118,7 +125,7 @@ function fromAccept(accept: string | undefined): Negotiated | null {
 
 export function negotiate(format: string | undefined, accept: string | undefined): Negotiation {
   if (format !== undefined) {
-    const upper = format.toUpperCase();
+    const upper = asciiUpper(format);
     if (upper === 'JSON') return { ok: true, ...DEFAULT_JSON, source: 'Format' };
     if (upper === 'XML') {
       return { ok: true, format: 'XML', mediaType: 'application/xml', source: 'Format' };

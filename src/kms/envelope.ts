@@ -45,6 +45,8 @@ export interface KmsErrorInit {
   readonly upstream?: UpstreamErrorDetail | undefined;
   /** a short, secret-free reason for the log (e.g. `ECONNREFUSED`, `malformed XML`) */
   readonly reason?: string | undefined;
+  /** the error this one translates, kept for debugging (never rendered or logged whole) */
+  readonly cause?: unknown;
 }
 
 export class KmsError extends Error {
@@ -58,7 +60,7 @@ export class KmsError extends Error {
   readonly reason: string | undefined;
 
   constructor(init: KmsErrorInit) {
-    super(init.message);
+    super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
     this.status = init.status;
     this.code = init.code;
     this.origin = init.origin;
@@ -79,6 +81,10 @@ export function gatewayError(
     reason?: string;
     /** appended to the documented message, e.g. why the upstream was unreadable */
     detail?: string;
+    /** the upstream's request id, when it gave one */
+    requestId?: string | undefined;
+    /** the error this one translates */
+    cause?: unknown;
   } = {},
 ): KmsError {
   const message = documentedMessage(code, options.parameter);
@@ -88,7 +94,9 @@ export function gatewayError(
     message: options.detail ? `${message} ${options.detail}` : message,
     origin: options.origin ?? 'request',
     hostId: options.hostId,
+    requestId: options.requestId,
     reason: options.reason,
+    cause: options.cause,
   });
 }
 

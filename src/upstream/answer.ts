@@ -36,12 +36,22 @@ function compactJson(value: unknown): string | undefined {
   return JSON.stringify(value).slice(0, 1024);
 }
 
-export function unreadable(host: string, reason: string): KmsError {
+/**
+ * The error for an upstream answer that cannot be read: 500 InternalFailure saying why (never
+ * quoting the body), with the upstream's request id when its headers gave one.
+ */
+export function unreadable(
+  host: string,
+  reason: string,
+  options: { requestId?: string | undefined; cause?: unknown } = {},
+): KmsError {
   return gatewayError('InternalFailure', {
     origin: 'upstream-answer',
     hostId: host,
     reason,
     detail: `The upstream response was unreadable: ${reason}.`,
+    requestId: options.requestId || undefined,
+    cause: options.cause,
   });
 }
 
@@ -54,7 +64,11 @@ function isErrorBody(body: UpstreamBody, spec: ActionSpec): boolean {
 
 function toError(answer: IncomingAnswer, body: UpstreamBody, context: AnswerContext): KmsError {
   const code = text(body.content, 'Code', 'code');
-  if (code === undefined || code === '') return unreadable(context.host, 'error without a Code');
+  if (code === undefined || code === '') {
+    return unreadable(context.host, 'error without a Code', {
+      requestId: answer.headers['x-acs-request-id'],
+    });
+  }
   const bodyStatus = Number(text(body.content, 'HttpStatus', 'httpStatus'));
   const status =
     answer.status >= 400
@@ -82,16 +96,29 @@ function toError(answer: IncomingAnswer, body: UpstreamBody, context: AnswerCont
   });
 }
 
-/** The typed success value, or throws the KmsError the answer amounts to. */
+/**
+ * The typed success value of an upstream answer.
+ *
+ * @throws KmsError the upstream's own error (its Code, Message, RequestId, HostId kept exactly),
+ *   or 500 InternalFailure when the answer is unreadable: a redirect, a status outside 100–599,
+ *   a body that is not XML/JSON or not a KMS answer
+ */
 export function readAnswer(answer: IncomingAnswer, context: AnswerContext): TypedObject {
+  // The upstream's id for this exchange, whatever else the answer turns out to be (SPEC §6).
+  const headerId = { requestId: answer.headers['x-acs-request-id'] };
+  if (!Number.isInteger(answer.status) || answer.status < 100 || answer.status > 599) {
+    throw unreadable(context.host, `HTTP status ${answer.status}`, headerId);
+  }
   if (answer.status >= 300 && answer.status < 400) {
-    throw unreadable(context.host, `HTTP ${answer.status} redirect, not followed`);
+    throw unreadable(context.host, `HTTP ${answer.status} redirect, not followed`, headerId);
   }
   let body: UpstreamBody;
   try {
     body = readUpstreamBody(answer.body);
   } catch (error) {
-    if (error instanceof UnreadableBody) throw unreadable(context.host, error.reason);
+    if (error instanceof UnreadableBody) {
+      throw unreadable(context.host, error.reason, { ...headerId, cause: error });
+    }
     throw error;
   }
   if (answer.status >= 400 || isErrorBody(body, context.spec)) {
@@ -101,7 +128,9 @@ export function readAnswer(answer: IncomingAnswer, context: AnswerContext): Type
   try {
     value = typeObject(body.content, context.spec.response);
   } catch (error) {
-    if (error instanceof UnexpectedShape) throw unreadable(context.host, error.message);
+    if (error instanceof UnexpectedShape) {
+      throw unreadable(context.host, error.message, { ...headerId, cause: error });
+    }
     throw error;
   }
   if (typeof value.RequestId !== 'string') {

@@ -5,9 +5,16 @@
  */
 import type { CredentialSource } from '../config.js';
 import type { Credentials } from '../protocol/credentials.js';
+import { holdCredentials } from '../protocol/held-secrets.js';
 
 const CACHE_MS = 5 * 60_000;
 
+/**
+ * The credentials to sign with now. Every set it returns is held (`protocol/held-secrets.ts`)
+ * first, so no log line can carry it, wherever it came from.
+ *
+ * @throws CredentialsUnavailable when none are configured, or Secrets Manager cannot give them
+ */
 export type CredentialProvider = (signal: AbortSignal) => Promise<Credentials>;
 
 export class CredentialsUnavailable extends Error {
@@ -18,8 +25,11 @@ function fromSecretString(secret: string): Credentials {
   let value: Record<string, unknown>;
   try {
     value = JSON.parse(secret) as Record<string, unknown>;
-  } catch {
-    throw new CredentialsUnavailable('the credentials secret is not JSON');
+  } catch (error) {
+    throw new CredentialsUnavailable('the credentials secret is not JSON', { cause: error });
+  }
+  if (typeof value !== 'object' || value === null) {
+    throw new CredentialsUnavailable('the credentials secret is not a JSON object');
   }
   const pick = (...names: string[]) => {
     for (const name of names)
@@ -39,7 +49,10 @@ function fromSecretString(secret: string): Credentials {
 }
 
 export function createCredentialProvider(source: CredentialSource): CredentialProvider {
-  if (source.kind === 'static') return async () => source.credentials;
+  if (source.kind === 'static') {
+    holdCredentials(source.credentials);
+    return async () => source.credentials;
+  }
   if (source.kind === 'none') {
     return async () => {
       throw new CredentialsUnavailable('no credentials configured');
@@ -62,10 +75,13 @@ export function createCredentialProvider(source: CredentialSource): CredentialPr
     } catch (error) {
       throw new CredentialsUnavailable(
         `Secrets Manager GetSecretValue failed (${(error as Error).name})`,
+        { cause: error },
       );
     }
     if (!secret) throw new CredentialsUnavailable('the credentials secret has no SecretString');
-    cached = { credentials: fromSecretString(secret), until: Date.now() + CACHE_MS };
-    return cached.credentials;
+    const credentials = fromSecretString(secret);
+    holdCredentials(credentials);
+    cached = { credentials, until: Date.now() + CACHE_MS };
+    return credentials;
   };
 }

@@ -35,15 +35,25 @@ export type TransportFailure = 'timeout' | 'connect' | 'reset' | 'too-large';
 /** The upstream could not be reached or did not finish answering. `reason` is secret-free. */
 export class TransportError extends Error {
   override readonly name = 'TransportError';
+  /** the upstream's `x-acs-request-id`, when its headers came before the failure */
+  readonly requestId: string | undefined;
   constructor(
     readonly failure: TransportFailure,
     readonly reason: string,
+    options: { cause?: unknown; requestId?: string | undefined } = {},
   ) {
-    super(reason);
+    super(reason, options.cause === undefined ? undefined : { cause: options.cause });
+    this.requestId = options.requestId;
   }
 }
 
 export interface HttpClient {
+  /**
+   * The upstream's answer, whatever its status.
+   *
+   * @throws TransportError when the upstream cannot be reached, drops the connection, passes the
+   *   deadline, or sends a body over the cap
+   */
   send(outgoing: OutgoingRequest): Promise<IncomingAnswer>;
 }
 
@@ -53,28 +63,35 @@ const CONNECT_FAILURES =
 /** Maps what fetch throws to a failure kind, by code only: the error text is never copied. */
 function classify(error: unknown, timedOut: boolean): TransportError {
   if (error instanceof TransportError) return error;
-  if (timedOut) return new TransportError('timeout', 'upstream did not answer before the deadline');
+  if (timedOut) {
+    return new TransportError('timeout', 'upstream did not answer before the deadline', {
+      cause: error,
+    });
+  }
   // fetch wraps the socket-level error as its cause: "TypeError: fetch failed" { cause }.
   const cause = (error as { cause?: { code?: unknown; name?: unknown } } | undefined)?.cause;
   const code = cause?.code ?? (error as { code?: unknown } | undefined)?.code;
   const known = typeof code === 'string' ? code : String(cause?.name ?? 'unknown');
-  if (CONNECT_FAILURES.test(known)) return new TransportError('connect', known);
-  return new TransportError('reset', known);
+  if (CONNECT_FAILURES.test(known)) return new TransportError('connect', known, { cause: error });
+  return new TransportError('reset', known, { cause: error });
 }
 
 /** Reads the body, refusing it as soon as it passes the cap. */
 async function readCapped(response: Response, maxBytes: number): Promise<Buffer> {
+  const tooLarge = () =>
+    new TransportError('too-large', 'upstream body larger than the cap', {
+      requestId: response.headers.get('x-acs-request-id') ?? undefined,
+    });
   if (Number(response.headers.get('content-length')) > maxBytes) {
     await response.body?.cancel();
-    throw new TransportError('too-large', 'upstream body larger than the cap');
+    throw tooLarge();
   }
   const chunks: Uint8Array[] = [];
   let total = 0;
   if (response.body) {
     for await (const chunk of response.body) {
       total += chunk.byteLength;
-      if (total > maxBytes)
-        throw new TransportError('too-large', 'upstream body larger than the cap');
+      if (total > maxBytes) throw tooLarge();
       chunks.push(chunk);
     }
   }

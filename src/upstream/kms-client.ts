@@ -81,6 +81,7 @@ export function createKmsClient(deps: KmsClientDeps) {
         origin: 'internal',
         reason:
           error instanceof CredentialsUnavailable ? error.message : 'credentials lookup failed',
+        cause: error,
       });
     }
     const method = upstreamMethod(inv.call);
@@ -180,6 +181,8 @@ function fromTransport(error: TransportError, host: string): KmsError {
       hostId: host,
       reason: error.reason,
       detail: 'The upstream response was unreadable: larger than the size cap.',
+      requestId: error.requestId,
+      cause: error,
     });
   }
   const what =
@@ -193,6 +196,7 @@ function fromTransport(error: TransportError, host: string): KmsError {
     hostId: host,
     reason: error.reason,
     detail: `The upstream KMS ${what}.`,
+    cause: error,
   });
 }
 

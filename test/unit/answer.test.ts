@@ -164,3 +164,39 @@ describe('upstream successes', () => {
     expect(value.KeyId).toBe('k');
   });
 });
+
+describe('what cannot be read keeps the upstream’s request id and the cause (issue 7 items 6, 12)', () => {
+  it.each([99, 600, 700, 1000])('an upstream status of %i is an unreadable answer', (status) => {
+    const error = failure(status, '{"Code":"X","Message":"m","RequestId":"r"}', {
+      'x-acs-request-id': 'HDR-STATUS',
+    });
+    expect([error.status, error.code, error.requestId]).toEqual([
+      500,
+      'InternalFailure',
+      'HDR-STATUS',
+    ]);
+    expect(error.message).toBe(
+      `Internal Failure. The upstream response was unreadable: HTTP status ${status}.`,
+    );
+  });
+
+  it.each([
+    ['an empty body', 500, ''],
+    ['HTML', 502, '<html><body>Bad Gateway</body></html>'],
+    ['an error without a Code', 400, '{"Message":"m"}'],
+    ['a redirect', 302, ''],
+    [
+      'a success of the wrong shape',
+      200,
+      '<EncryptResponse>text<KeyId>k</KeyId></EncryptResponse>',
+    ],
+  ])('%s keeps x-acs-request-id as the RequestId', (_name, status, body) => {
+    const error = failure(status, body, { 'x-acs-request-id': 'HDR-12' });
+    expect(envelope(error).RequestId).toBe('HDR-12');
+  });
+
+  it('an unreadable body keeps what the codec said as its cause', () => {
+    const error = failure(500, 'oops');
+    expect((error.cause as Error | undefined)?.name).toBe('UnreadableBody');
+  });
+});

@@ -133,3 +133,16 @@ describe('Format > Accept > JSON', () => {
     });
   });
 });
+
+describe('case folding is ASCII only (issue 7 item 11)', () => {
+  // U+017F LATIN SMALL LETTER LONG S upper-cases to S: the one letter that made a format.
+  it.each(['jſon', 'JſON', 'ȷſon'])('Format=%s is not a format', (format) => {
+    expect(negotiate(format, undefined)).toMatchObject({ ok: false, code: 'InvalidParameter' });
+  });
+
+  it('an Accept media type with a non-ASCII letter is no entry', () => {
+    // U+212A KELVIN SIGN lower-cases to k in Unicode.
+    expect(negotiateAccept('application/\u212Aml, text/xml;q=0.1')).toBe('text/xml');
+    expect(negotiateAccept('applıcation/json')).toBeUndefined();
+  });
+});
