@@ -3,7 +3,7 @@
  * a read is retried on, the full-jitter backoff (through the injectable `random`) and how it stays
  * inside the deadline, and how transport failures become envelopes.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import type { HttpRequest } from '../../src/http/request.js';
 import { checkCall } from '../../src/kms/call.js';
@@ -17,6 +17,11 @@ import {
 } from '../../src/upstream/credentials.js';
 import { createHttpClient } from '../../src/upstream/http-client.js';
 import { createKmsClient, type UpstreamTrace } from '../../src/upstream/kms-client.js';
+import {
+  type LocalSecretsManager,
+  sdkEnv,
+  startSecretsManager,
+} from '../support/secrets-manager.js';
 import {
   kmsError,
   type Received,
@@ -253,6 +258,8 @@ describe('passthrough mode', () => {
         method: 'GET',
         params: { Action: 'ListKeys' },
         rawQuery: 'Action=ListKeys&Signature=a%2bb&Timestamp=2024-01-01T00%3A00%3A00Z',
+        // A body on a GET is the caller's mistake: it is not forwarded.
+        body: 'ignored=1',
       }),
     );
     const [sent] = upstream.received;
@@ -298,6 +305,8 @@ describe('retry policy (sign mode)', () => {
     expect(value.RequestId).toBe('upstream-ok');
     expect(upstream.received).toHaveLength(2);
     expect(inv.trace.attempts).toBe(2);
+    expect(inv.trace.latencyMs).toBeGreaterThanOrEqual(0);
+    expect(inv.trace.latencyMs).toBeLessThan(60_000);
     const [first, second] = upstream.received.map((r) => r.params);
     expect(first?.SignatureNonce).toBeTruthy();
     expect(second?.SignatureNonce).not.toBe(first?.SignatureNonce);
@@ -325,7 +334,11 @@ describe('retry policy (sign mode)', () => {
         invocation({ params: { Action: 'ListKeys' } }),
       ),
     );
-    expect([error.status, error.code]).toEqual([500, 'InternalFailure']);
+    expect([error.status, error.code, error.origin]).toEqual([
+      500,
+      'InternalFailure',
+      'upstream-call',
+    ]);
     expect(error.message).toBe(
       'Internal Failure. The upstream response was unreadable: larger than the size cap.',
     );
@@ -523,5 +536,29 @@ describe('transport failures', () => {
       status: 404,
       contentType: 'application/xml;charset=utf-8',
     });
+  });
+});
+
+describe('credentials from Secrets Manager', () => {
+  let secretsManager: LocalSecretsManager;
+  beforeAll(async () => {
+    secretsManager = await startSecretsManager(
+      JSON.stringify({ AccessKeyId: 'LTAI5tFromSecret0001', AccessKeySecret: 'secret-from-sm' }),
+    );
+  });
+  afterAll(async () => {
+    await secretsManager.close();
+    vi.unstubAllEnvs();
+  });
+
+  it('signs with the pair read from the secret, within the call’s deadline', async () => {
+    for (const [name, value] of Object.entries(sdkEnv(secretsManager))) vi.stubEnv(name, value);
+    const invoke = clientFor({
+      credentials: createCredentialProvider({ kind: 'secrets-manager', secretArn: 'arn:kms' }),
+    });
+    await invoke(invocation({ params: { Action: 'ListKeys' } }));
+    const params = upstream.received[0]?.params ?? {};
+    expect(params.AccessKeyId).toBe('LTAI5tFromSecret0001');
+    expect(params.Signature).toBe(signatureV1('POST', unsigned(params), 'secret-from-sm'));
   });
 });
