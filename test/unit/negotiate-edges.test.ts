@@ -51,6 +51,8 @@ describe('ranges', () => {
   it('of two ranges as specific, the higher q decides the type’s quality', () => {
     expect(negotiateAccept('text/*;q=0.1, text/*;q=0.9, application/json;q=0.5')).toBe('text/xml');
     expect(negotiateAccept('text/*;q=0.9, text/*;q=0.1, application/json;q=0.5')).toBe('text/xml');
+    // Of two equal ranges, the first one's place in the header counts.
+    expect(negotiateAccept('text/*, application/json, text/*')).toBe('text/xml');
   });
 
   it('the most specific range decides, whatever its q', () => {
@@ -62,6 +64,7 @@ describe('ranges', () => {
 
   it('equal q: the earlier entry wins; equal entry: the server’s order', () => {
     expect(negotiateAccept('text/xml, application/json')).toBe('text/xml');
+    expect(negotiateAccept('text/xml;q=0.5, application/json;q=0.9')).toBe('application/json');
     expect(negotiateAccept('*/*')).toBe('application/json');
     expect(negotiateAccept('application/*')).toBe('application/json');
   });

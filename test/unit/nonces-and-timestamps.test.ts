@@ -107,4 +107,14 @@ describe('the nonce window', () => {
     expect(window.size).toBe(1);
     expect(window.use('key', 'n', T0 + 1)).toBe(false);
   });
+
+  it('at exactly the window, an old nonce is forgotten and a future one is not spent', () => {
+    const window = new NonceWindow();
+    window.use('key', 'a', T0);
+    expect(window.use('key', 'b', T0 + SIGNATURE_WINDOW_MS)).toBe(true);
+    expect(window.size).toBe(1);
+    const ahead = new NonceWindow();
+    ahead.use('key', 'n', T0 + SIGNATURE_WINDOW_MS);
+    expect(ahead.use('key', 'n', T0)).toBe(true);
+  });
 });

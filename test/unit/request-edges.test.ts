@@ -88,7 +88,7 @@ describe('bodies read', () => {
     const params = queryParams(request({ rawQuery: 'Format=XML&Format=JSON&__proto__=x' }));
     expect(params.Format).toBe('XML');
     expect(Object.getPrototypeOf(params)).toBeNull();
-    expect(params.__proto__).toBe('x');
+    expect(params['__proto__' as string]).toBe('x');
     expect({ ...queryParams(request({ rawQuery: '' })) }).toEqual({});
   });
 });
@@ -149,6 +149,7 @@ describe('events with parts missing', () => {
       } as unknown as APIGatewayProxyEventV2,
       'lambda-2',
     );
+    expect(Object.keys(http.headers)).toEqual(['content-type']);
     expect(http).toEqual({
       method: 'POST',
       headers: { 'content-type': 'text/plain' },
@@ -157,6 +158,19 @@ describe('events with parts missing', () => {
       requestId: 'lambda-2',
       domainName: 'localhost',
     });
+  });
+
+  it('HTTP API: no body at all is no body', () => {
+    const http = toHttpRequest(
+      {
+        version: '2.0',
+        headers: {},
+        isBase64Encoded: false,
+        requestContext: { requestId: 'r', domainName: 'd', http: { method: 'GET' } },
+      } as unknown as APIGatewayProxyEventV2,
+      'l',
+    );
+    expect(http.body).toBeUndefined();
   });
 
   it('HTTP API: a plain body is its UTF-8 bytes', () => {
@@ -188,6 +202,16 @@ describe('validation corners', () => {
       checkCall('POST', { Action: 'Encrypt', 'KeyId.1': 'k', Plaintext: 'p' }, undefined),
     );
     expect(error.message).toBe('The parameter "KeyId" is needed but not provided.');
+  });
+
+  it('a JSON parameter that parses is accepted', () => {
+    expect(
+      checkCall(
+        'POST',
+        { Action: 'Encrypt', KeyId: 'k', Plaintext: 'p', EncryptionContext: '{"a":"b"}' },
+        undefined,
+      ).action,
+    ).toBe('Encrypt');
   });
 
   it('a list given under its plain name is taken as it is', () => {

@@ -6,7 +6,13 @@
 import { describe, expect, it } from 'vitest';
 import { API_VERSION } from '../../src/protocol/rpc.js';
 import { signV1 } from '../../src/protocol/sign-v1.js';
-import { parseAuthorizationV3, sha256Hex, signV3 } from '../../src/protocol/sign-v3.js';
+import {
+  canonicalRequestV3,
+  parseAuthorizationV3,
+  sha256Hex,
+  signedHeaderNames,
+  signV3,
+} from '../../src/protocol/sign-v3.js';
 import { alibabaTimestamp, SIGNATURE_WINDOW_MS } from '../../src/protocol/timestamp.js';
 import {
   type RejectionCode,
@@ -373,5 +379,51 @@ describe('helpers', () => {
     expect(sha256Hex(Buffer.from('abc'))).toBe(
       'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
     );
+  });
+
+  it('signs host, content-type and x-acs-* headers, in lower case, sorted', () => {
+    expect(
+      signedHeaderNames({
+        'X-Acs-Date': 'd',
+        Host: 'h',
+        Accept: 'a',
+        'Content-Type': 'c',
+        Authorization: 'z',
+        'x-acs-action': 'e',
+      }),
+    ).toEqual(['content-type', 'host', 'x-acs-action', 'x-acs-date']);
+  });
+
+  it('canonical headers are trimmed values; a missing signed header is empty', () => {
+    const canonical = canonicalRequestV3(
+      { method: 'post', query: {}, headers: { Host: '  h  ', 'x-acs-content-sha256': 'abc' } },
+      ['host', 'x-acs-date'],
+    );
+    expect(canonical).toBe('POST\n/\n\nhost:h\nx-acs-date:\n\nhost;x-acs-date\nabc');
+  });
+
+  it('a Content-Type given to the signer is sent and signed', () => {
+    const headers = signV3(
+      {},
+      { accessKeyId: 'id', accessKeySecret: 's' },
+      {
+        method: 'POST',
+        host: 'h',
+        action: 'A',
+        version: 'v',
+        nonce: 'n',
+        date: 'd',
+        contentType: 'application/json',
+      },
+    );
+    expect(headers['content-type']).toBe('application/json');
+    expect(headers.authorization).toContain('SignedHeaders=content-type;host;');
+  });
+
+  it('any whitespace run after the algorithm name', () => {
+    expect(
+      parseAuthorizationV3('ACS3-HMAC-SHA256 \t Credential=a,SignedHeaders=host,Signature=ff')
+        ?.credential,
+    ).toBe('a');
   });
 });
