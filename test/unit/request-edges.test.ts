@@ -88,7 +88,7 @@ describe('bodies read', () => {
     const params = queryParams(request({ rawQuery: 'Format=XML&Format=JSON&__proto__=x' }));
     expect(params.Format).toBe('XML');
     expect(Object.getPrototypeOf(params)).toBeNull();
-    expect(params['__proto__' as string]).toBe('x');
+    expect(Object.entries(params)).toContainEqual(['__proto__', 'x']);
     expect({ ...queryParams(request({ rawQuery: '' })) }).toEqual({});
   });
 });
