@@ -400,6 +400,10 @@ describe('helpers', () => {
       ['host', 'x-acs-date'],
     );
     expect(canonical).toBe('POST\n/\n\nhost:h\nx-acs-date:\n\nhost;x-acs-date\nabc');
+    // Without x-acs-content-sha256 the last line is empty.
+    expect(
+      canonicalRequestV3({ method: 'GET', query: { a: 'b' }, headers: { host: 'h' } }, ['host']),
+    ).toBe('GET\n/\na=b\nhost:h\n\nhost\n');
   });
 
   it('a Content-Type given to the signer is sent and signed', () => {
