@@ -15,8 +15,9 @@ export default defineConfig({
       // counted; the unit and integration tests cover it in this one.
       reporter: ['text-summary', 'json-summary'],
       reportsDirectory: 'coverage',
-      // The floor: CI fails when coverage drops below it (README, "Tests and benchmarks").
-      thresholds: { statements: 0, branches: 0, functions: 0, lines: 0 },
+      // The floor, just under what `npm test` measured (94.6 / 91.2 / 96.5 / 96.0 %): CI fails
+      // when coverage drops below it (README, "Tests and benchmarks").
+      thresholds: { statements: 94, branches: 90, functions: 96, lines: 95 },
     },
   },
 });
