@@ -398,7 +398,9 @@ describe('the log line', () => {
         upstream: { host: UPSTREAM_HOST, attempts: 1, latencyMs: 1 },
       }),
     );
-    const message = String((errorLines()[0]?.upstream as { message?: unknown }).message);
+    const message = String(
+      (errorLines()[0]?.upstream as { message?: unknown } | undefined)?.message,
+    );
     // The first 512 characters, then a note of how much was cut.
     expect(message).toBe(`${'m'.repeat(512)}…[cut, 600 characters]`);
   });
