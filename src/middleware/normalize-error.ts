@@ -23,7 +23,14 @@ import type { KmsContext, RequestState } from './state.js';
  */
 function failureState(state: RequestState | undefined) {
   const caller = state?.caller;
-  if (!state || !caller) return state;
+  if (!state) return state;
+  if (!caller) {
+    // Refused before it was known: the key it claimed, if any, by its last four characters.
+    const claimed = state.params?.AccessKeyId ?? credentialOf(state.http?.headers.authorization);
+    return claimed
+      ? { ...state, caller: { kind: 'unverified', access_key_id: lastFour(claimed) } }
+      : state;
+  }
   const logged =
     caller.kind === 'key'
       ? { kind: 'key', access_key_id: lastFour(caller.accessKeyId), secrets: caller.secrets }
@@ -32,6 +39,10 @@ function failureState(state: RequestState | undefined) {
         : { kind: 'none' };
   return { ...state, caller: logged };
 }
+
+/** The AccessKeyId of a V3 `Authorization: ACS3-HMAC-SHA256 Credential=…` header. */
+const credentialOf = (authorization: string | undefined) =>
+  /Credential=([^,\s]+)/.exec(authorization ?? '')?.[1];
 
 export interface NormalizeErrorOptions {
   readonly logger: Logger;
