@@ -4,6 +4,7 @@
  */
 import { cpus } from 'node:os';
 import { sizeLines } from '../scripts/bench-size.js';
+import { callerLines } from './caller-rows.js';
 import { codecLines } from './codec-rows.js';
 import { emulatorLines } from './emulator-rows.js';
 import { handlerLines } from './handler-rows.js';
@@ -20,6 +21,7 @@ const section = async (name: string, run: () => Promise<Line[]>) => {
 };
 await section('conversions', codecLines);
 await section('warm invocations', handlerLines);
+await section('caller authentication', callerLines);
 await section('emulator startup', emulatorLines);
 await section('bundle and cold import', sizeLines);
 

@@ -72,7 +72,6 @@ export async function runSoak(overrides: Partial<SoakOptions> = {}): Promise<Soa
   const stack: Stack = await startStack({
     env: {
       KMS_MODE: options.mode,
-      KMS_CALLER_AUTH: 'none',
       KMS_TIMEOUT_MS: '1500',
       KMS_MAX_BODY_BYTES: '65536',
       ...(options.heap
