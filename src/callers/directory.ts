@@ -157,10 +157,3 @@ export function policyOfPrincipal(
   }
   return undefined;
 }
-
-/** Every secret the directory holds: scrubbed from anything logged. */
-export function secretsOf(directory: CallerDirectory): string[] {
-  return [...directory.keys.values()].flatMap((key) =>
-    key.securityToken ? [key.secret, key.securityToken] : [key.secret],
-  );
-}
