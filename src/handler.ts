@@ -12,6 +12,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { nonceTable } from './aws/nonce-table.js';
+import { readSecretString } from './aws/secrets-manager.js';
 import { createCallerStore } from './callers/caller-store.js';
 import { memoryNonces } from './callers/nonce-store.js';
 import { type Config, loadConfig } from './config.js';
@@ -57,6 +58,9 @@ export function buildHandler(config: Config, logger: Logger) {
   const callers = config.callers
     ? createCallerStore({
         source: config.callers,
+        ...(config.callers.kind === 'secrets-manager'
+          ? { read: readSecretString.bind(undefined, config.callers.secretArn) }
+          : {}),
         refreshMs: config.callersRefreshMs,
         onFailure: (reason) => logger.warn('callers directory not read', { reason }),
       })

@@ -6,7 +6,6 @@
  * (each failure reported once) for up to MAX_STALE_MS, then requests are refused.
  */
 import { readFile } from 'node:fs/promises';
-import { readSecretString } from '../aws/secrets-manager.js';
 import { type CallerDirectory, readCallerDocument } from './directory.js';
 
 export type CallerSource =
@@ -29,7 +28,10 @@ export interface CallerStoreOptions {
   /** told once per failed read; the reason never holds secret text */
   readonly onFailure?: (reason: string) => void;
   readonly now?: () => number;
-  /** how the document's text is read; defaults to the file or the secret */
+  /**
+   * how the document's text is read: required for a Secrets Manager source (the AWS adapter,
+   * `aws/secrets-manager.ts`, is handed in by the handler); a file is read directly
+   */
   readonly read?: (signal: AbortSignal) => Promise<string>;
 }
 
@@ -39,9 +41,9 @@ export interface CallerStore {
 }
 
 function readerOf(source: CallerSource): (signal: AbortSignal) => Promise<string> {
-  return source.kind === 'file'
-    ? (signal) => readFile(source.path, { encoding: 'utf8', signal })
-    : (signal) => readSecretString(source.secretArn, signal);
+  if (source.kind === 'file')
+    return (signal) => readFile(source.path, { encoding: 'utf8', signal });
+  throw new TypeError('a Secrets Manager callers source needs its reader');
 }
 
 export function createCallerStore(options: CallerStoreOptions): CallerStore {
