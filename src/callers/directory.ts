@@ -58,23 +58,26 @@ function text(entry: Record<string, unknown>, field: string, where: string, requ
   return value;
 }
 
-function policyOf(entry: Record<string, unknown>, where: string): CallerPolicy {
+/** The actions an entry allows: undefined for `"*"` (every action). */
+function actionsOf(entry: Record<string, unknown>, where: string): ReadonlySet<string> | undefined {
   const actions = entry.Actions;
   if (!Array.isArray(actions) || actions.length === 0) {
     throw new InvalidCallerDocument(`${where}.Actions must list actions (or "*")`);
   }
-  let all = false;
-  const named = new Set<string>();
   for (const action of actions) {
-    if (action === '*') all = true;
-    else if (typeof action === 'string' && Object.hasOwn(ACTIONS, action)) named.add(action);
-    else
+    if (action !== '*' && !(typeof action === 'string' && Object.hasOwn(ACTIONS, action))) {
       throw new InvalidCallerDocument(
         `${where}.Actions: ${JSON.stringify(action)} is not a KMS action`,
       );
+    }
   }
+  return actions.includes('*') ? undefined : new Set(actions as string[]);
+}
+
+/** The resources an entry may name: undefined when absent or `"*"` (every resource). */
+function resourcesOf(entry: Record<string, unknown>, where: string): CallerPolicy['resources'] {
   const resources = entry.Resources;
-  if (resources === undefined) return { actions: all ? undefined : named, resources: undefined };
+  if (resources === undefined) return undefined;
   if (!Array.isArray(resources) || resources.length === 0) {
     throw new InvalidCallerDocument(`${where}.Resources must be a non-empty list when given`);
   }
@@ -85,12 +88,18 @@ function policyOf(entry: Record<string, unknown>, where: string): CallerPolicy {
     try {
       return parseResourcePattern(resource);
     } catch (error) {
-      throw new InvalidCallerDocument(`${where}.Resources: ${(error as Error).message}`);
+      throw new InvalidCallerDocument(`${where}.Resources: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   });
-  const any = resources.includes('*');
-  return { actions: all ? undefined : named, resources: any ? undefined : patterns };
+  return resources.includes('*') ? undefined : patterns;
 }
+
+const policyOf = (entry: Record<string, unknown>, where: string): CallerPolicy => ({
+  actions: actionsOf(entry, where),
+  resources: resourcesOf(entry, where),
+});
 
 function checkFields(entry: Record<string, unknown>, allowed: ReadonlySet<string>, where: string) {
   for (const field of Object.keys(entry)) {

@@ -123,6 +123,12 @@ export function checkCall(
   if (params.Version !== undefined && params.Version !== API_VERSION) {
     throw gatewayError('InvalidParameter', { parameter: 'Version' });
   }
+  checkParams(spec, params);
+  return { action, spec, params };
+}
+
+/** The action's required parameters are present, and typed ones well-formed. */
+function checkParams(spec: ActionSpec, params: Params): void {
   for (const param of spec.params) {
     if (param.required && !isPresent(params, param)) {
       throw gatewayError('MissingParameter', { parameter: param.name });
@@ -134,5 +140,4 @@ export function checkCall(
       throw gatewayError('InvalidParameter', { parameter: param.name });
     }
   }
-  return { action, spec, params };
 }

@@ -16,6 +16,12 @@ const callOf = (action: string, params: Record<string, string>): RpcCall => ({
   params,
 });
 
+/** The alias names of one ListAliasesByKeyId page. */
+function aliasNamesOf(answer: TypedObject): string[] {
+  const items = ((answer.Aliases as TypedObject | undefined)?.Alias ?? []) as TypedObject[];
+  return items.flatMap((item) => (typeof item.AliasName === 'string' ? [item.AliasName] : []));
+}
+
 /** Aliases per page; a key with more aliases than this is read page by page. */
 const PAGE_SIZE = 100;
 
@@ -39,9 +45,8 @@ export function createKeyResolver(
           PageNumber: String(page),
           PageSize: String(PAGE_SIZE),
         });
-        const items = ((answer.Aliases as TypedObject | undefined)?.Alias ?? []) as TypedObject[];
-        for (const item of items)
-          if (typeof item.AliasName === 'string') names.push(item.AliasName);
+        const items = aliasNamesOf(answer);
+        names.push(...items);
         const total = typeof answer.TotalCount === 'number' ? answer.TotalCount : 0;
         if (page * PAGE_SIZE >= total || items.length === 0) break;
       }
