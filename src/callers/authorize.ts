@@ -57,6 +57,10 @@ const KEY_IN_ANSWER = new Set(['Decrypt', 'ExportDataKey']);
 
 const denied = (reason: string) => gatewayError('Forbidden.NoPermission', { reason });
 
+/**
+ * The check the answer must pass, if any, once the call itself is allowed.
+ * @throws KmsError Forbidden.NoPermission, or what a look-up at KMS failed with (5xx)
+ */
 export async function authorizeCall(
   call: RpcCall,
   policy: CallerPolicy,

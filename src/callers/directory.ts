@@ -108,7 +108,10 @@ function checkFields(entry: Record<string, unknown>, allowed: ReadonlySet<string
   }
 }
 
-/** The directory a callers document describes, or throws InvalidCallerDocument saying where. */
+/**
+ * The directory a callers document describes.
+ * @throws InvalidCallerDocument saying where the document is wrong
+ */
 export function readCallerDocument(json: string): CallerDirectory {
   let document: unknown;
   try {

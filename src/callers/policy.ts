@@ -53,7 +53,10 @@ export function secretRef(value: string): ResourceRef {
 /** An alias as a request names it (`AliasName`): always `alias/…`. */
 export const aliasRef = (value: string): ResourceRef => ({ kind: 'alias', name: value });
 
-/** Reads one pattern of a caller's `Resources`; throws a TypeError naming what is wrong. */
+/**
+ * Reads one pattern of a caller's `Resources`.
+ * @throws TypeError naming what is wrong
+ */
 export function parseResourcePattern(text: string): ResourcePattern {
   if (text.length === 0 || text.length > 512)
     throw new TypeError('a resource must be 1 to 512 characters');

@@ -215,6 +215,7 @@ function verifyV3(request: SignedRequest, options: VerifyOptions): Verified {
  * The verified request, or throws SignatureRejected with the code Alibaba answers. A request
  * with neither a V1 `Signature` nor an `Authorization` header is read as V1, so it is refused
  * for the first signing parameter it lacks.
+ * @throws SignatureRejected with the code Alibaba answers
  */
 export function verifySignature(request: SignedRequest, options: VerifyOptions): Verified {
   return signatureVersionOf(request) === 'v3'
