@@ -11,17 +11,20 @@ import {
   AWS_TEST_ENV,
   createNonceTable,
   type DynamoDbServer,
-  type SecretsManagerStandIn,
   startDynamoDb,
-  startSecretsManager,
 } from '../support/aws-servers.js';
 import {
   GATEWAY_HOST,
   type Handler,
   handlerWith,
-  httpApiEvent,
+  clientEvent as httpApiEvent,
   lambdaContext,
-} from '../support/lambda.js';
+} from '../support/in-process.js';
+import {
+  type LocalSecretsManager,
+  sdkEnv,
+  startSecretsManager,
+} from '../support/secrets-manager.js';
 
 const KMS_KEY = { id: 'LTAI5tCallersTestKey1', secret: 'callers-test-kms-secret-0123' };
 const BASE = `https://${GATEWAY_HOST}/`;
@@ -79,6 +82,7 @@ const signMode = (env: Record<string, string> = {}) => ({
   ALIBABA_CLOUD_ACCESS_KEY_ID: KMS_KEY.id,
   ALIBABA_CLOUD_ACCESS_KEY_SECRET: KMS_KEY.secret,
   KMS_CALLER_KEYS_FILE: file.path,
+  KMS_CALLER_AUTH: 'signature',
   ...env,
 });
 
@@ -532,7 +536,7 @@ describe('replay protection shared by instances (KMS_NONCE_TABLE)', () => {
 
 describe('caller keys in Secrets Manager (KMS_CALLER_KEYS_SECRET_ARN)', () => {
   const ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:kms-callers-AbCdEf';
-  let secrets: SecretsManagerStandIn;
+  let secrets: LocalSecretsManager;
   beforeAll(async () => {
     secrets = await startSecretsManager();
   });
@@ -541,21 +545,21 @@ describe('caller keys in Secrets Manager (KMS_CALLER_KEYS_SECRET_ARN)', () => {
   });
 
   it('a key disabled in the secret is refused within the refresh interval', async () => {
-    secrets.secrets.set(ARN, JSON.stringify(DOCUMENT));
+    secrets.serve(JSON.stringify(DOCUMENT));
     const handler = await handlerWith(
       signMode({
-        ...AWS_TEST_ENV,
+        ...sdkEnv(secrets),
         KMS_CALLER_KEYS_FILE: '',
         KMS_CALLER_KEYS_SECRET_ARN: ARN,
         KMS_CALLER_KEYS_REFRESH_S: '1',
-        AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url,
       }),
     );
     expect((await answer(handler, signed({ Action: 'ListKeys' }))).status).toBe(200);
-    expect(secrets.reads()).toBe(1);
+    expect(secrets.calls.map((c) => [c.target, c.secretId])).toEqual([
+      ['secretsmanager.GetSecretValue', ARN],
+    ]);
     // The operator disables the key in the secret.
-    secrets.secrets.set(
-      ARN,
+    secrets.serve(
       JSON.stringify(
         DOCUMENT.map((e) => (e.AccessKeyId === ADMIN.accessKeyId ? { ...e, Enabled: false } : e)),
       ),
@@ -577,12 +581,12 @@ describe('caller keys in Secrets Manager (KMS_CALLER_KEYS_SECRET_ARN)', () => {
   });
 
   it('when the secret cannot be read at all, requests are refused with a 500, nothing upstream', async () => {
+    secrets.fail('ResourceNotFoundException');
     const handler = await handlerWith(
       signMode({
-        ...AWS_TEST_ENV,
+        ...sdkEnv(secrets),
         KMS_CALLER_KEYS_FILE: '',
         KMS_CALLER_KEYS_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:1:secret:absent',
-        AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url,
       }),
     );
     const result = await counted(handler, signed({ Action: 'ListKeys' }));

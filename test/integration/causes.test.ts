@@ -16,9 +16,13 @@ import {
 } from '../../src/upstream/credentials.js';
 import { createHttpClient, TransportError } from '../../src/upstream/http-client.js';
 import { createKmsClient } from '../../src/upstream/kms-client.js';
-import { type LocalServer, secretsManagerEnv, startSecretsManager } from '../support/in-process.js';
+import {
+  type LocalSecretsManager,
+  sdkEnv,
+  startSecretsManager,
+} from '../support/secrets-manager.js';
 
-let secretsManager: LocalServer;
+let secretsManager: LocalSecretsManager;
 let secret = '';
 beforeAll(async () => {
   secretsManager = await startSecretsManager(() => secret);
@@ -41,7 +45,7 @@ async function rejection(promise: Promise<unknown>): Promise<Error> {
 }
 
 const fromSecretsManager = () => {
-  Object.assign(process.env, secretsManagerEnv(secretsManager));
+  Object.assign(process.env, sdkEnv(secretsManager));
   return createCredentialProvider({
     kind: 'secrets-manager',
     secretArn: 'arn:aws:secretsmanager:eu-west-1:1:secret:kms',

@@ -5,7 +5,7 @@
  * enough margin, the guard answers instead. Either way an envelope, before the deadline.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { freshHandler, httpApiEvent, lambdaContext } from '../support/handler.js';
+import { handlerWith, httpApiEvent, lambdaContext } from '../support/in-process.js';
 import { type ScriptedUpstream, startUpstream } from '../support/upstream.js';
 
 let upstream: ScriptedUpstream;
@@ -16,13 +16,14 @@ beforeAll(async () => {
 afterAll(async () => {
   await upstream.close();
 });
+const saved = { ...process.env };
 afterEach(() => {
-  vi.unstubAllEnvs();
+  process.env = { ...saved };
   upstream.received.length = 0;
 });
 
 const signing = (env: Record<string, string>) =>
-  freshHandler({
+  handlerWith({
     KMS_ENDPOINT: upstream.url,
     ALIBABA_CLOUD_ACCESS_KEY_ID: 'LTAI5tDeadlineTest01',
     ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'deadline-test-secret',

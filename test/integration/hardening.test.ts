@@ -13,12 +13,15 @@ import {
   lambdaContext,
   parsedLines,
   restEvent,
-  secretsManagerEnv,
   startLocalServer,
-  startSecretsManager,
   VALID_HEADER_VALUE,
 } from '../support/in-process.js';
 import { leakIn } from '../support/leaks.js';
+import {
+  type LocalSecretsManager,
+  sdkEnv,
+  startSecretsManager,
+} from '../support/secrets-manager.js';
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 const FUNCTION_KEY = {
@@ -28,7 +31,7 @@ const FUNCTION_KEY = {
 };
 
 let upstream: LocalServer;
-let secretsManager: LocalServer;
+let secretsManager: LocalSecretsManager;
 let secretString = '';
 beforeAll(async () => {
   upstream = await startLocalServer(answer(200, '{"RequestId":"r"}'));
@@ -57,7 +60,11 @@ const secretsManagerKey = () => {
     AccessKeySecret: FUNCTION_KEY.secret,
     SecurityToken: FUNCTION_KEY.token,
   });
-  return { KMS_ENDPOINT: upstream.url, ...secretsManagerEnv(secretsManager) };
+  return {
+    KMS_ENDPOINT: upstream.url,
+    KMS_CREDENTIALS_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:1:secret:kms',
+    ...sdkEnv(secretsManager),
+  };
 };
 
 const envelopeOf = (body: string) => JSON.parse(body) as Record<string, unknown>;

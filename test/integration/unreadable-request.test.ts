@@ -3,14 +3,15 @@
  * never reached negotiation, the query did.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { freshHandler, httpApiEvent, lambdaContext } from '../support/handler.js';
+import { handlerWith, httpApiEvent, lambdaContext } from '../support/in-process.js';
 
+const saved = { ...process.env };
 afterEach(() => {
-  vi.unstubAllEnvs();
+  process.env = { ...saved };
 });
 
 const handler = () =>
-  freshHandler({
+  handlerWith({
     KMS_ENDPOINT: 'http://127.0.0.1:9',
     ALIBABA_CLOUD_ACCESS_KEY_ID: 'LTAI5tUnreadable0001',
     ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'unreadable-test-secret',

@@ -1,9 +1,7 @@
 /**
- * Real AWS API servers on 127.0.0.1 for the SDK to talk to, pointed at by the SDK's own
- * `AWS_ENDPOINT_URL_<SERVICE>` variables: DynamoDB is `dynalite` (the DynamoDB API in memory);
- * Secrets Manager is a small server speaking its JSON 1.1 protocol for GetSecretValue.
+ * The DynamoDB API on 127.0.0.1 (`dynalite`, in memory), for the SDK to talk to through its own
+ * `AWS_ENDPOINT_URL_DYNAMODB` variable. (Secrets Manager's stand-in is `secrets-manager.ts`.)
  */
-import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import dynalite from 'dynalite';
 
@@ -13,51 +11,6 @@ export const AWS_TEST_ENV = {
   AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
   AWS_SECRET_ACCESS_KEY: 'aws-test-secret',
 };
-
-export interface SecretsManagerStandIn {
-  readonly url: string;
-  /** secret id (ARN or name) → SecretString; change it to rotate */
-  readonly secrets: Map<string, string>;
-  /** how many GetSecretValue calls were answered */
-  readonly reads: () => number;
-  close(): Promise<void>;
-}
-
-export async function startSecretsManager(): Promise<SecretsManagerStandIn> {
-  const secrets = new Map<string, string>();
-  let reads = 0;
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const target = String(req.headers['x-amz-target']);
-      const { SecretId } = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as {
-        SecretId?: string;
-      };
-      const secret = SecretId === undefined ? undefined : secrets.get(SecretId);
-      res.setHeader('content-type', 'application/x-amz-json-1.1');
-      if (target !== 'secretsmanager.GetSecretValue' || secret === undefined) {
-        res.writeHead(400);
-        res.end(
-          JSON.stringify({
-            __type: 'ResourceNotFoundException',
-            message: "Secrets Manager can't find the specified secret.",
-          }),
-        );
-        return;
-      }
-      reads += 1;
-      res.end(JSON.stringify({ ARN: SecretId, Name: SecretId, SecretString: secret }));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    secrets,
-    reads: () => reads,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-}
 
 export interface DynamoDbServer {
   readonly url: string;

@@ -42,7 +42,8 @@ export interface EventInit {
   readonly method?: string;
   readonly query?: string;
   readonly headers?: Record<string, unknown>;
-  readonly body?: string;
+  /** bytes are always sent base64-encoded, as API Gateway hands over a binary body */
+  readonly body?: string | Buffer;
   readonly base64?: boolean;
   readonly requestId?: string;
   readonly domainName?: string;
@@ -50,12 +51,13 @@ export interface EventInit {
 
 /** An HTTP API (payload 2.0) event, the shape serverless-offline and Function URLs produce. */
 export function httpApiEvent(init: EventInit = {}): APIGatewayProxyEventV2 {
+  const base64 = init.base64 === true || Buffer.isBuffer(init.body);
   const body =
     init.body === undefined
       ? undefined
-      : init.base64
+      : base64
         ? Buffer.from(init.body).toString('base64')
-        : init.body;
+        : (init.body as string);
   return {
     version: '2.0',
     routeKey: '$default',
@@ -63,7 +65,7 @@ export function httpApiEvent(init: EventInit = {}): APIGatewayProxyEventV2 {
     rawQueryString: init.query ?? '',
     headers: init.headers ?? {},
     body,
-    isBase64Encoded: init.base64 === true,
+    isBase64Encoded: base64,
     requestContext: {
       requestId: init.requestId ?? 'gw-req-1',
       domainName: init.domainName ?? 'gw.example.com',
@@ -74,6 +76,46 @@ export function httpApiEvent(init: EventInit = {}): APIGatewayProxyEventV2 {
         sourceIp: '127.0.0.1',
         userAgent: 'test',
       },
+    },
+  } as unknown as APIGatewayProxyEventV2;
+}
+
+export const GATEWAY_HOST = 'abc123.execute-api.eu-west-1.amazonaws.com';
+
+/**
+ * The HTTP API event of the request a client sends to `url` (whose host is the gateway's), as
+ * a signing client builds it (`src/local/signed-call.ts`), with `requestContext` additions such
+ * as an IAM authorizer's identity.
+ */
+export function clientEvent(
+  url: string,
+  init: RequestInit = {},
+  requestContext: Record<string, unknown> = {},
+): APIGatewayProxyEventV2 {
+  const parsed = new URL(url);
+  const headers: Record<string, string> = { host: parsed.host };
+  for (const [name, value] of Object.entries((init.headers ?? {}) as Record<string, string>)) {
+    headers[name.toLowerCase()] = value;
+  }
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: parsed.pathname,
+    rawQueryString: parsed.search.slice(1),
+    headers,
+    body: typeof init.body === 'string' ? init.body : undefined,
+    isBase64Encoded: false,
+    requestContext: {
+      requestId: 'gw-req-1',
+      domainName: parsed.hostname,
+      http: {
+        method: init.method ?? 'GET',
+        path: parsed.pathname,
+        protocol: 'HTTP/1.1',
+        sourceIp: '203.0.113.7',
+        userAgent: 'test',
+      },
+      ...requestContext,
     },
   } as unknown as APIGatewayProxyEventV2;
 }
@@ -170,29 +212,6 @@ export function answer(
     response.end(body);
   };
 }
-
-/** A fake AWS Secrets Manager speaking the service's JSON protocol, so the real AWS SDK runs. */
-export async function startSecretsManager(secret: () => string): Promise<LocalServer> {
-  return startLocalServer((_request, _body, response) => {
-    response.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
-    response.end(
-      JSON.stringify({
-        ARN: 'arn:aws:secretsmanager:eu-west-1:1:secret:kms',
-        Name: 'kms',
-        SecretString: secret(),
-      }),
-    );
-  });
-}
-
-/** The environment that makes the function read its credentials from `secretsManager`. */
-export const secretsManagerEnv = (secretsManager: LocalServer) => ({
-  KMS_CREDENTIALS_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:1:secret:kms',
-  AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsManager.url,
-  AWS_REGION: 'eu-west-1',
-  AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-  AWS_SECRET_ACCESS_KEY: 'aws-secret',
-});
 
 /** Parsed log lines (each write is one JSON line; Node's own warnings are left out). */
 export const parsedLines = (lines: readonly string[]) =>

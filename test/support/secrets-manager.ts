@@ -15,8 +15,11 @@ export interface SecretsManagerCall {
 export interface LocalSecretsManager {
   readonly url: string;
   readonly calls: SecretsManagerCall[];
-  /** what GetSecretValue answers from now on; `undefined` answers a secret without SecretString */
-  serve(secretString: string | undefined): void;
+  /**
+   * what GetSecretValue answers from now on (or a function read at each call); `undefined`
+   * answers a secret without SecretString
+   */
+  serve(secretString: SecretSource): void;
   /** answer every call with this service error (e.g. `ResourceNotFoundException`) */
   fail(type: string, status?: number): void;
   /** never answer (until the caller gives up) */
@@ -32,9 +35,13 @@ export const sdkEnv = (secretsManager: LocalSecretsManager): Record<string, stri
   AWS_SECRET_ACCESS_KEY: 'local-aws-secret',
 });
 
-export async function startSecretsManager(secretString?: string): Promise<LocalSecretsManager> {
+export type SecretSource = string | undefined | (() => string | undefined);
+
+export async function startSecretsManager(
+  secretString?: SecretSource,
+): Promise<LocalSecretsManager> {
   let answer:
-    | { kind: 'secret'; value: string | undefined }
+    | { kind: 'secret'; value: SecretSource }
     | { kind: 'error'; type: string; status: number }
     | { kind: 'hang' } = { kind: 'secret', value: secretString };
   const calls: SecretsManagerCall[] = [];
@@ -55,6 +62,7 @@ export async function startSecretsManager(secretString?: string): Promise<LocalS
         res.end(JSON.stringify({ __type: answer.type, message: `local ${answer.type}` }));
         return;
       }
+      const value = typeof answer.value === 'function' ? answer.value() : answer.value;
       res.writeHead(200, type);
       res.end(
         JSON.stringify({
@@ -63,7 +71,7 @@ export async function startSecretsManager(secretString?: string): Promise<LocalS
           VersionId: 'local-version',
           VersionStages: ['AWSCURRENT'],
           CreatedDate: 1_700_000_000,
-          ...(answer.value === undefined ? {} : { SecretString: answer.value }),
+          ...(value === undefined ? {} : { SecretString: value }),
         }),
       );
     });
