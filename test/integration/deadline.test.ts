@@ -4,7 +4,7 @@
  * early-timeout guard would fire ("did not complete before the function deadline"). Without
  * enough margin, the guard answers instead. Either way an envelope, before the deadline.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { handlerWith, httpApiEvent, lambdaContext } from '../support/in-process.js';
 import { type ScriptedUpstream, startUpstream } from '../support/upstream.js';
 

@@ -2,7 +2,7 @@
  * A request whose body cannot be read is answered in the format its query asked for: the body
  * never reached negotiation, the query did.
  */
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { handlerWith, httpApiEvent, lambdaContext } from '../support/in-process.js';
 
 const saved = { ...process.env };
