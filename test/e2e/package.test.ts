@@ -1,9 +1,12 @@
 /**
  * `npx serverless package` works offline, for both API variants (KMS_API=http, the default, and
- * rest), and ships the bundled handler only: no emulator, no tests, no local
+ * rest), and ships the bundled handler and its source map only: no emulator, no tests, no local
  * tooling, and no AWS SDK (the runtime has it). Whoever reaches the API reaches the function
  * only as the caller authentication allows.
  */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   type CfnResource,
@@ -23,11 +26,45 @@ const packagedDefault = () => {
   return defaults;
 };
 
+/**
+ * The log lines of the packaged handler asked to handle an event no API Gateway sends (a bug's
+ * path: an `unexpected error` line with stack frames), run as Lambda runs it with `NODE_OPTIONS`.
+ */
+function framesOfABug(packaged: Packaged, nodeOptions: string): string[] {
+  const dir = join(packaged.dir, `unzipped-${nodeOptions ? 'maps' : 'plain'}`);
+  for (const [name, bytes] of packaged.entries()) {
+    mkdirSync(join(dir, name, '..'), { recursive: true });
+    writeFileSync(join(dir, name), bytes);
+  }
+  const script = `const { handler } = await import(${JSON.stringify(`file://${dir}/src/handler.mjs`)});
+await handler({}, { awsRequestId: 'r', getRemainingTimeInMillis: () => 5000 });`;
+  // ERROR lines go to stderr, as in Lambda.
+  const { stderr } = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      NODE_OPTIONS: nodeOptions,
+      KMS_REGION: 'cn-hangzhou',
+      KMS_CALLER_AUTH: 'none',
+      ALIBABA_CLOUD_ACCESS_KEY_ID: 'LTAI5tPackageTest001',
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'package-test-secret',
+    },
+    encoding: 'utf8',
+  });
+  const line = stderr
+    .split('\n')
+    .filter((text) => text.startsWith('{'))
+    .map((text) => JSON.parse(text) as { message?: string; frames?: string[] })
+    .find((parsed) => parsed.message === 'unexpected error');
+  return line?.frames ?? [];
+}
+
 describe('the artifact', () => {
-  it('holds the bundled handler only', async () => {
-    const packaged = await packagedDefault();
+  let packaged: Packaged;
+
+  it('holds the bundled handler and its source map only', async () => {
+    packaged = await packagedDefault();
     const entries = packaged.entries();
-    expect([...entries.keys()]).toEqual(['src/handler.mjs']);
+    expect([...entries.keys()].sort()).toEqual(['src/handler.mjs', 'src/handler.mjs.map']);
     const handler = (entries.get('src/handler.mjs') as Buffer).toString('utf8');
     // Booleans, not toContain: a failure must not print a 170 kB bundle.
     expect(handler.includes('kms error normalized')).toBe(true);
@@ -48,7 +85,26 @@ describe('the artifact', () => {
       Architectures: ['arm64'],
       Handler: 'src/handler.handler',
     });
+    // The map is linked from the bundle, names the TypeScript sources, and leaves their text
+    // out (stack traces need the mappings only).
+    expect(handler.trimEnd().endsWith('//# sourceMappingURL=handler.mjs.map')).toBe(true);
+    const map = JSON.parse((entries.get('src/handler.mjs.map') as Buffer).toString('utf8'));
+    expect(map.sources.some((source: string) => source.endsWith('src/handler.ts'))).toBe(true);
+    expect(map.sourcesContent).toBeUndefined();
+    expect(fn?.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
   }, 60_000);
+
+  it("with the runtime's NODE_OPTIONS, a bug's stack frames point into src/*.ts", () => {
+    const options = packaged.template.Resources.KmsLambdaFunction?.Properties.Environment.Variables
+      .NODE_OPTIONS as string;
+    const mapped = framesOfABug(packaged, options);
+    expect(mapped.some((frame) => /\/src\/http\/request\.ts:\d+:\d+\)$/.test(frame))).toBe(true);
+    // Without it, the same frames point into the minified bundle.
+    const plain = framesOfABug(packaged, '');
+    expect(plain.length).toBeGreaterThan(0);
+    expect(plain.every((frame) => !frame.includes('.ts:'))).toBe(true);
+    expect(plain.some((frame) => /\/src\/handler\.mjs:\d+:\d+\)$/.test(frame))).toBe(true);
+  });
 });
 
 describe('the deployed template: only known callers get in', () => {
