@@ -8,6 +8,7 @@ import { callerLines } from './caller-rows.js';
 import { codecLines } from './codec-rows.js';
 import { emulatorLines } from './emulator-rows.js';
 import { handlerLines } from './handler-rows.js';
+import { sourceMapLines } from './source-map-rows.js';
 import { type Line, render } from './table.js';
 
 const started = performance.now();
@@ -24,6 +25,7 @@ await section('warm invocations', handlerLines);
 await section('caller authentication', callerLines);
 await section('emulator startup', emulatorLines);
 await section('bundle and cold import', sizeLines);
+await section('source maps', sourceMapLines);
 
 const cpu = cpus()[0]?.model ?? 'unknown CPU';
 console.log(

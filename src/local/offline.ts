@@ -1,5 +1,6 @@
 /**
- * Starts the function behind a real serverless-offline API Gateway (HTTP API), as a child
+ * Starts the function behind a real serverless-offline API Gateway (HTTP API, or REST API with
+ * `api: 'rest'`), as a child
  * process in its own process group so stopping it stops its esbuild watcher too. Used by
  * `npm start` and by the end-to-end tests.
  */
@@ -14,6 +15,8 @@ export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..
 export interface OfflineOptions {
   readonly port: number;
   readonly lambdaPort: number;
+  /** which API Gateway serverless.yml deploys (KMS_API): HTTP API payload 2.0, or REST payload 1.0 */
+  readonly api?: 'http' | 'rest';
   /** the function's environment (KMS_*, ALIBABA_CLOUD_*) */
   readonly env: Readonly<Record<string, string>>;
   /** receives every output line of serverless-offline, the function's logs included */
@@ -49,6 +52,7 @@ export async function startOffline(options: OfflineOptions): Promise<OfflineGate
         PATH: process.env.PATH ?? '',
         HOME: process.env.HOME ?? tmpdir(),
         ...options.env,
+        ...(options.api ? { KMS_API: options.api } : {}),
         PORT: String(options.port),
         KMS_OFFLINE_LAMBDA_PORT: String(options.lambdaPort),
         KMS_ESBUILD_DIR: relative(PROJECT_ROOT, workDir),

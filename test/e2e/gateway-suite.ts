@@ -49,7 +49,12 @@ export async function envelopeOf(response: Response): Promise<Record<string, unk
 
 export function gatewaySuite(
   name: string,
-  options: { signs: boolean; env?: Record<string, string>; signing?: Signing },
+  options: {
+    signs: boolean;
+    env?: Record<string, string>;
+    signing?: Signing;
+    api?: 'http' | 'rest';
+  },
 ) {
   describe(name, () => {
     let stack: Stack;
@@ -59,6 +64,7 @@ export function gatewaySuite(
 
     beforeAll(async () => {
       stack = await startStack({
+        api: options.api,
         env: { KMS_MODE: options.signs ? 'passthrough' : 'sign', ...options.env },
       });
     });

@@ -1,105 +1,111 @@
 /**
- * `npx serverless package` works offline and ships the bundled handler only: no emulator, no
- * tests, no local tooling, and no AWS SDK (the runtime has it).
+ * `npx serverless package` works offline, for both API variants (KMS_API=http, the default, and
+ * rest), and ships the bundled handler and its source map only: no emulator, no tests, no local
+ * tooling, and no AWS SDK (the runtime has it). Whoever reaches the API reaches the function
+ * only as the caller authentication allows.
  */
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { inflateRawSync } from 'node:zlib';
-import { afterAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../../src/local/offline.js';
+import { describe, expect, it } from 'vitest';
+import {
+  type CfnResource,
+  ofType,
+  type Packaged,
+  pack,
+  packageRoot,
+  type Template,
+} from './packaged.js';
 
-const out = mkdtempSync(join(tmpdir(), 'kms-package-'));
-afterAll(() => rmSync(out, { recursive: true, force: true }));
-
-/** The entries of a zip file, read from its central directory. */
-function unzip(zip: Buffer): Map<string, Buffer> {
-  const end = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
-  const count = zip.readUInt16LE(end + 10);
-  let at = zip.readUInt32LE(end + 16);
-  const entries = new Map<string, Buffer>();
-  for (let i = 0; i < count; i++) {
-    const method = zip.readUInt16LE(at + 10);
-    const size = zip.readUInt32LE(at + 20);
-    const nameLength = zip.readUInt16LE(at + 28);
-    const extra = zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
-    const name = zip.subarray(at + 46, at + 46 + nameLength).toString('utf8');
-    const local = zip.readUInt32LE(at + 42);
-    const dataAt = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
-    const data = zip.subarray(dataAt, dataAt + size);
-    entries.set(name, method === 8 ? inflateRawSync(data) : data);
-    at += 46 + nameLength + extra;
-  }
-  return entries;
-}
-
-/** `npx serverless package` with these deploy-time variables, into `dir`. */
-function pack(dir: string, env: Record<string, string> = {}): Promise<void> {
-  return new Promise<void>((resolve, reject) =>
-    execFile(
-      process.execPath,
-      [
-        join(PROJECT_ROOT, 'node_modules/serverless/bin/serverless.js'),
-        'package',
-        '--package',
-        dir,
-      ],
-      {
-        cwd: PROJECT_ROOT,
-        env: {
-          PATH: process.env.PATH ?? '',
-          HOME: out,
-          KMS_ESBUILD_DIR: `.esbuild-package-${
-            Object.values(env)
-              .join('-')
-              .replace(/[^\w-]/g, '') || 'default'
-          }`,
-          ...env,
-        },
-      },
-      (error, _stdout, stderr) => (error ? reject(new Error(stderr)) : resolve()),
-    ),
-  );
-}
-
-type Template = {
-  // biome-ignore lint/suspicious/noExplicitAny: CloudFormation JSON, read by path in assertions
-  Resources: Record<string, { Type: string; Properties: Record<string, any>; Condition?: string }>;
-  Conditions: Record<string, unknown>;
+const root = packageRoot();
+const templateOf = async (env: Record<string, string>) => (await pack(root, env)).template;
+/** The default variant, packaged once for every test that reads it. */
+let defaults: Promise<Packaged> | undefined;
+const packagedDefault = () => {
+  defaults ??= pack(root);
+  return defaults;
 };
 
-async function templateOf(env: Record<string, string>): Promise<Template> {
-  const dir = mkdtempSync(join(out, 'variant-'));
-  await pack(dir, env);
-  return JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8'));
+/**
+ * The log lines of the packaged handler asked to handle an event no API Gateway sends (a bug's
+ * path: an `unexpected error` line with stack frames), run as Lambda runs it with `NODE_OPTIONS`.
+ */
+function framesOfABug(packaged: Packaged, nodeOptions: string): string[] {
+  const dir = join(packaged.dir, `unzipped-${nodeOptions ? 'maps' : 'plain'}`);
+  for (const [name, bytes] of packaged.entries()) {
+    mkdirSync(join(dir, name, '..'), { recursive: true });
+    writeFileSync(join(dir, name), bytes);
+  }
+  const script = `const { handler } = await import(${JSON.stringify(`file://${dir}/src/handler.mjs`)});
+await handler({}, { awsRequestId: 'r', getRemainingTimeInMillis: () => 5000 });`;
+  // ERROR lines go to stderr, as in Lambda.
+  const { stderr } = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      NODE_OPTIONS: nodeOptions,
+      KMS_REGION: 'cn-hangzhou',
+      KMS_CALLER_AUTH: 'none',
+      ALIBABA_CLOUD_ACCESS_KEY_ID: 'LTAI5tPackageTest001',
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'package-test-secret',
+    },
+    encoding: 'utf8',
+  });
+  const line = stderr
+    .split('\n')
+    .filter((text) => text.startsWith('{'))
+    .map((text) => JSON.parse(text) as { message?: string; frames?: string[] })
+    .find((parsed) => parsed.message === 'unexpected error');
+  return line?.frames ?? [];
 }
 
-const ofType = (template: Template, type: string) =>
-  Object.entries(template.Resources).filter(([, r]) => r.Type === type);
+describe('the artifact', () => {
+  let packaged: Packaged;
 
-it('packages the bundled handler only', async () => {
-  await pack(out);
-  const entries = unzip(readFileSync(join(out, 'kms-normalizer.zip')));
-  expect([...entries.keys()]).toEqual(['src/handler.mjs']);
-  const handler = (entries.get('src/handler.mjs') as Buffer).toString('utf8');
-  // Booleans, not toContain: a failure must not print a 170 kB bundle.
-  expect(handler.includes('kms error normalized')).toBe(true);
-  // The AWS SDK stays a runtime import, not bundled code.
-  expect(handler.includes('import("@aws-sdk/client-secrets-manager")')).toBe(true);
-  for (const absent of ['__emulator', 'startEmulator', 'serverless-offline', 'vitest', 'smithy']) {
-    expect(handler.includes(absent), absent).toBe(false);
-  }
-  const template = JSON.parse(
-    readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8'),
-  );
-  const fn = template.Resources.KmsLambdaFunction.Properties;
-  expect(fn).toMatchObject({
-    Runtime: 'nodejs22.x',
-    Architectures: ['arm64'],
-    Handler: 'src/handler.handler',
+  it('holds the bundled handler and its source map only', async () => {
+    packaged = await packagedDefault();
+    const entries = packaged.entries();
+    expect([...entries.keys()].sort()).toEqual(['src/handler.mjs', 'src/handler.mjs.map']);
+    const handler = (entries.get('src/handler.mjs') as Buffer).toString('utf8');
+    // Booleans, not toContain: a failure must not print a 170 kB bundle.
+    expect(handler.includes('kms error normalized')).toBe(true);
+    // The AWS SDK stays a runtime import, not bundled code.
+    expect(handler.includes('import("@aws-sdk/client-secrets-manager")')).toBe(true);
+    for (const absent of [
+      '__emulator',
+      'startEmulator',
+      'serverless-offline',
+      'vitest',
+      'smithy',
+    ]) {
+      expect(handler.includes(absent), absent).toBe(false);
+    }
+    const fn = packaged.template.Resources.KmsLambdaFunction?.Properties;
+    expect(fn).toMatchObject({
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      Handler: 'src/handler.handler',
+    });
+    // The map is linked from the bundle, names the TypeScript sources, and leaves their text
+    // out (stack traces need the mappings only).
+    expect(handler.trimEnd().endsWith('//# sourceMappingURL=handler.mjs.map')).toBe(true);
+    const map = JSON.parse((entries.get('src/handler.mjs.map') as Buffer).toString('utf8'));
+    expect(map.sources.some((source: string) => source.endsWith('src/handler.ts'))).toBe(true);
+    expect(map.sourcesContent).toBeUndefined();
+    expect(fn?.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
+  }, 60_000);
+
+  it("with the runtime's NODE_OPTIONS, a bug's stack frames point into src/*.ts", () => {
+    const options = packaged.template.Resources.KmsLambdaFunction?.Properties.Environment.Variables
+      .NODE_OPTIONS as string;
+    const mapped = framesOfABug(packaged, options);
+    expect(mapped.some((frame) => /\/src\/http\/request\.ts:\d+:\d+\)$/.test(frame))).toBe(true);
+    // Without it, the same frames point into the minified bundle.
+    const plain = framesOfABug(packaged, '');
+    expect(plain.length).toBeGreaterThan(0);
+    expect(plain.every((frame) => !frame.includes('.ts:'))).toBe(true);
+    expect(plain.some((frame) => /\/src\/handler\.mjs:\d+:\d+\)$/.test(frame))).toBe(true);
   });
-}, 60_000);
+});
 
 describe('the deployed template: only known callers get in', () => {
   /** Every route of the HTTP API, with the function's caller authentication beside it. */
@@ -113,7 +119,7 @@ describe('the deployed template: only known callers get in', () => {
   }
 
   it('default (signature): one catch-all route, to a function that verifies callers; throttled', async () => {
-    const template = await templateOf({});
+    const { template } = await packagedDefault();
     const all = routes(template);
     expect(all).toEqual([{ key: '$default', authorization: 'NONE', callerAuth: 'signature' }]);
     // Every route has an authorizer or leads to a function with caller signatures on.
@@ -196,5 +202,96 @@ describe('the deployed template: only known callers get in', () => {
     ).toEqual({
       Ref: 'NonceTable',
     });
+  }, 120_000);
+});
+
+describe('the REST API (KMS_API=rest) keeps the same guarantees', () => {
+  /** Every method of the REST API: its path, HTTP method, authorization and integration. */
+  function methods(template: Template) {
+    const parts = new Map(
+      ofType(template, 'AWS::ApiGateway::Resource').map(([id, r]) => [id, r.Properties.PathPart]),
+    );
+    return ofType(template, 'AWS::ApiGateway::Method').map(([, method]) => ({
+      path: method.Properties.ResourceId.Ref
+        ? `/${parts.get(method.Properties.ResourceId.Ref)}`
+        : method.Properties.ResourceId['Fn::GetAtt']?.[1] === 'RootResourceId'
+          ? '/'
+          : 'unknown',
+      method: method.Properties.HttpMethod,
+      authorization: method.Properties.AuthorizationType,
+      integration: method.Properties.Integration.Type,
+    }));
+  }
+  const stageOf = (template: Template) => {
+    const stages = ofType(template, 'AWS::ApiGateway::Stage');
+    expect(stages).toHaveLength(1);
+    return (stages[0] as [string, { Properties: Record<string, unknown> }])[1].Properties;
+  };
+
+  it('signature: ANY / and ANY /{proxy+} reach the function, with the environment of the HTTP API; throttled', async () => {
+    const template = await templateOf({ KMS_API: 'rest' });
+    expect(methods(template)).toEqual([
+      { path: '/', method: 'ANY', authorization: 'NONE', integration: 'AWS_PROXY' },
+      { path: '/{proxy+}', method: 'ANY', authorization: 'NONE', integration: 'AWS_PROXY' },
+    ]);
+    expect(
+      Object.values(template.Resources).some((r) => r.Type.startsWith('AWS::ApiGatewayV2')),
+    ).toBe(false);
+    const env = template.Resources.KmsLambdaFunction?.Properties.Environment.Variables;
+    expect(env).toEqual(
+      (await packagedDefault()).template.Resources.KmsLambdaFunction?.Properties.Environment
+        .Variables,
+    );
+    expect(env.KMS_CALLER_AUTH).toBe('signature');
+    // The stage is a resource of the template (not made by the deployment), throttled as a whole.
+    const [deployment] = ofType(template, 'AWS::ApiGateway::Deployment');
+    expect(ofType(template, 'AWS::ApiGateway::Deployment')).toHaveLength(1);
+    const [deploymentId, { Properties: deploymentProperties }] = deployment as [
+      string,
+      CfnResource,
+    ];
+    expect(deploymentProperties.StageName).toBeUndefined();
+    const stage = stageOf(template);
+    expect(stage).toMatchObject({
+      StageName: 'dev',
+      DeploymentId: { Ref: deploymentId },
+      MethodSettings: [
+        {
+          HttpMethod: '*',
+          ResourcePath: '/*',
+          ThrottlingRateLimit: 100,
+          ThrottlingBurstLimit: 200,
+        },
+      ],
+    });
+    // Bodies reach the function as the bytes the caller sent; no CloudFront in front.
+    expect(template.Resources.ApiGatewayRestApi?.Properties).toMatchObject({
+      BinaryMediaTypes: ['*/*'],
+      EndpointConfiguration: { Types: ['REGIONAL'] },
+    });
+  }, 120_000);
+
+  it('iam: AWS_IAM on every method; throttling as set', async () => {
+    const template = await templateOf({
+      KMS_API: 'rest',
+      KMS_CALLER_AUTH: 'iam',
+      KMS_THROTTLE_RATE: '10',
+      KMS_THROTTLE_BURST: '20',
+    });
+    const all = methods(template);
+    expect(all.map((m) => m.path)).toEqual(['/', '/{proxy+}']);
+    expect(all.every((m) => m.authorization === 'AWS_IAM' && m.method === 'ANY')).toBe(true);
+    expect(
+      template.Resources.KmsLambdaFunction?.Properties.Environment.Variables.KMS_CALLER_AUTH,
+    ).toBe('iam');
+    expect(stageOf(template).MethodSettings).toEqual([
+      { HttpMethod: '*', ResourcePath: '/*', ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 },
+    ]);
+  }, 120_000);
+
+  it('a KMS_API that is neither is refused with its name, nothing packaged', async () => {
+    await expect(pack(root, { KMS_API: 'websocket' })).rejects.toThrow(
+      /KMS_API must be http or rest/,
+    );
   }, 120_000);
 });

@@ -1,6 +1,7 @@
 /**
  * The local stack for end-to-end tests: the KMS emulator in this process and the function behind
- * a real serverless-offline HTTP API in a child process, on ports picked here, stopped by the test.
+ * a real serverless-offline HTTP API (or REST API, `api: 'rest'`) in a child process, on ports
+ * picked here, stopped by the test.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -52,6 +53,8 @@ export interface Stack {
 }
 
 export interface StackOptions {
+  /** the API Gateway variant serverless.yml deploys (KMS_API); HTTP API by default */
+  readonly api?: 'http' | 'rest';
   readonly env?: Readonly<Record<string, string>>;
   readonly emulator?: Partial<EmulatorOptions>;
   /** point the gateway here instead of at the emulator */
@@ -77,6 +80,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     gateway = await startOffline({
       port: await freePort(),
       lambdaPort: await freePort(),
+      api: options.api,
       env: {
         KMS_ENDPOINT: options.endpoint ?? emulator.url,
         ALIBABA_CLOUD_ACCESS_KEY_ID: ACCESS_KEY.id,
