@@ -27,9 +27,12 @@ function failureState(state: RequestState | undefined) {
   if (!caller) {
     // Refused before it was known: the key it claimed, if any, by its last four characters.
     const claimed = state.params?.AccessKeyId ?? credentialOf(state.http?.headers.authorization);
-    return claimed
-      ? { ...state, caller: { kind: 'unverified', access_key_id: lastFour(claimed) } }
-      : state;
+    if (claimed) {
+      return { ...state, caller: { kind: 'unverified', access_key_id: lastFour(claimed) } };
+    }
+    // An IAM principal API Gateway verified, refused (not listed in the callers document).
+    const principal = state.http?.iamPrincipal;
+    return principal ? { ...state, caller: { kind: 'unverified', principal } } : state;
   }
   const logged =
     caller.kind === 'key'
