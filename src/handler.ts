@@ -59,7 +59,7 @@ export function buildHandler(config: Config, logger: Logger) {
   const invoke = createKmsClient({
     config,
     http: createHttpClient(config),
-    credentials: createCredentialProvider(config.credentials),
+    credentials: createCredentialProvider(config.credentials, { log: logger }),
   });
   const callers = config.callers
     ? createCallerStore({

@@ -17,7 +17,7 @@ import { signV3 } from '../protocol/sign-v3.js';
 import { alibabaTimestamp } from '../protocol/timestamp.js';
 import { readAnswer } from './answer.js';
 import type { CredentialProvider } from './credentials.js';
-import { CredentialsUnavailable } from './credentials.js';
+import { CredentialsExpired, CredentialsUnavailable } from './credentials.js';
 import { type HttpClient, type OutgoingRequest, TransportError } from './http-client.js';
 
 /** What happened upstream, filled in as it happens: the error log line reads it. */
@@ -77,6 +77,15 @@ export function createKmsClient(deps: KmsClientDeps) {
         AbortSignal.timeout(Math.max(1, inv.deadline - Date.now())),
       );
     } catch (error) {
+      // Expired and not renewed yet: a 503, it may pass; anything else is the configuration's.
+      if (error instanceof CredentialsExpired) {
+        throw gatewayError('SerivceUnavailableTemporary', {
+          origin: 'internal',
+          reason: error.message,
+          detail: "The function's Alibaba Cloud credentials expired and could not be renewed.",
+          cause: error,
+        });
+      }
       throw gatewayError('InternalFailure', {
         origin: 'internal',
         reason:
