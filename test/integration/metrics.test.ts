@@ -5,15 +5,22 @@
  * UpstreamUnavailable, CallerRefused) count what they say and nothing else. No caller can mint a
  * dimension value, and metrics never stand in a request's way.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { METRICS } from '../../deploy/metrics.js';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import { ACTIONS } from '../../src/kms/actions.generated.js';
+import { PROJECT_ROOT } from '../../src/local/offline.js';
 import { signedPost } from '../../src/local/signed-call.js';
 import {
   actionDimension,
   errorDimensions,
   isCallerRefusal,
   KNOWN_CODES,
+  KNOWN_ORIGINS,
+  KNOWN_STATUSES,
   OTHER,
 } from '../../src/middleware/metrics.js';
 import { callersFile } from '../e2e/stack.js';
@@ -228,6 +235,32 @@ describe('a normalized error writes a valid EMF document with its dimensions', (
   });
 });
 
+describe('the contract the alarms and the dashboard read (deploy/metrics.ts)', () => {
+  it('every metric named there is emitted with its unit and dimensions, and no other', async () => {
+    const handler = await handlerWith(signMode({ AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand' }));
+    const logs: string[] = [];
+    logs.push(
+      ...(await run(handler, signed({ Action: 'DescribeKey', KeyId: 'alias/missing' }))).logs,
+    );
+    logs.push(...(await run(handler, httpApiEvent(`${BASE}?Action=ListKeys`))).logs);
+    emulator.injectFault({ kind: 'drop' }, { times: 1 });
+    logs.push(...(await run(handler, signed({ Action: 'ListKeys' }))).logs);
+    const seen = new Map<string, { unit: string | undefined; dimensions: string[] }>();
+    for (const metric of metricsIn(logs)) {
+      for (const set of metric.dimensions) {
+        seen.set(metric.name, { unit: metric.unit, dimensions: [...set].sort() });
+      }
+    }
+    expect([...seen.keys()].sort()).toEqual(Object.keys(METRICS).sort());
+    for (const [name, spec] of Object.entries(METRICS)) {
+      expect([name, seen.get(name)]).toEqual([
+        name,
+        { unit: spec.unit, dimensions: ['service', ...spec.dimensions].sort() },
+      ]);
+    }
+  });
+});
+
 describe('what counts as a server error, an unavailable upstream, a refused caller', () => {
   let handler: Handler;
   let corrected: Handler;
@@ -387,6 +420,32 @@ describe('no caller can mint a dimension value', () => {
       const [error] = metricsIn(logs).filter((m) => m.name === 'NormalizedError');
       expect(error?.document).toMatchObject({ ...dimensions, Origin: 'upstream-answer' });
       expect(emfLines(logs).join('\n')).not.toContain('PlantedCode');
+    }
+  });
+
+  it('the README states the cardinality the sets have', () => {
+    const readme = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
+    const section = readme
+      .slice(readme.indexOf('## Operate'), readme.indexOf('### Alarms'))
+      .replace(/\s+/g, ' ');
+    expect(section).toContain(`one of the ${KNOWN_CODES.size} codes`);
+    expect(section).toContain(`one of ${KNOWN_STATUSES.size} statuses`);
+    expect(section).toContain(`one of ${KNOWN_ORIGINS.size} (`);
+    expect(section).toContain(
+      `${KNOWN_CODES.size + 1} × ${KNOWN_STATUSES.size + 1} × ${KNOWN_ORIGINS.size + 1} series`,
+    );
+    expect(section).toContain(`one of the ${Object.keys(ACTIONS).length} actions`);
+    for (const name of [
+      'Request',
+      'NormalizedError',
+      'ServerError',
+      'UpstreamUnavailable',
+      'CallerRefused',
+      'UpstreamLatency',
+      'UpstreamAttempts',
+      'ColdStart',
+    ]) {
+      expect(section).toContain(`| \`${name}\` |`);
     }
   });
 
