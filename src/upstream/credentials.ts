@@ -103,7 +103,8 @@ interface Lease {
 
 function leaseOf(credentials: Credentials, expiresAt: number, renewAt = Infinity): Lease {
   const now = Date.now();
-  const lead = Math.min(RENEW_LEAD_MAX_MS, (expiresAt - now) / 4);
+  // Credentials that come already expired (a clock behind STS's) are renewed when next asked.
+  const lead = Math.max(0, Math.min(RENEW_LEAD_MAX_MS, (expiresAt - now) / 4));
   return { credentials, expiresAt, renewAt: Math.min(renewAt, expiresAt - lead) };
 }
 
