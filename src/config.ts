@@ -97,60 +97,7 @@ export function loadConfig(env: Env): ConfigResult {
   const mode = oneOf<Mode>('KMS_MODE', ['sign', 'passthrough'], 'sign');
   const endpoint = readEndpoint(read('KMS_ENDPOINT'), read('KMS_REGION'), problems);
 
-  let keys: KeySource | undefined;
-  const accessKeyId = read('ALIBABA_CLOUD_ACCESS_KEY_ID');
-  const accessKeySecret = read('ALIBABA_CLOUD_ACCESS_KEY_SECRET');
-  const secretArn = read('KMS_CREDENTIALS_SECRET_ARN');
-  if (accessKeyId && accessKeySecret) {
-    keys = {
-      kind: 'static',
-      credentials: {
-        accessKeyId,
-        accessKeySecret,
-        securityToken: read('ALIBABA_CLOUD_SECURITY_TOKEN'),
-      },
-    };
-  } else if (secretArn) {
-    keys = { kind: 'secrets-manager', secretArn };
-  } else if (mode === 'sign') {
-    problems.push(
-      'sign mode needs ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, or KMS_CREDENTIALS_SECRET_ARN',
-    );
-  }
-  let credentials: CredentialSource = keys ?? { kind: 'none' };
-  const roleArn = read('KMS_ROLE_ARN');
-  if (roleArn !== undefined) {
-    if (!ROLE_ARN.test(roleArn)) {
-      problems.push('KMS_ROLE_ARN must be acs:ram::<accountId>:role/<name>');
-    }
-    const sessionName = read('KMS_ROLE_SESSION_NAME') ?? DEFAULT_SESSION_NAME;
-    if (!SESSION_NAME.test(sessionName)) {
-      problems.push(
-        'KMS_ROLE_SESSION_NAME must be 2 to 64 characters: letters, digits and . @ - _',
-      );
-    }
-    const stsEndpoint = readOrigin(
-      'KMS_STS_ENDPOINT',
-      read('KMS_STS_ENDPOINT') ?? DEFAULT_STS_ENDPOINT,
-      problems,
-    );
-    const durationSeconds = integer('KMS_ROLE_DURATION_S', 3600, 900, 43_200);
-    if (keys) {
-      credentials = {
-        kind: 'role',
-        roleArn,
-        sessionName,
-        // Alibaba's bounds; the role's MaxSessionDuration may be lower (STS then refuses).
-        durationSeconds,
-        stsEndpoint: stsEndpoint ?? new URL(DEFAULT_STS_ENDPOINT),
-        base: keys,
-      };
-    } else {
-      problems.push(
-        'KMS_ROLE_ARN needs the credentials that assume it: ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, or KMS_CREDENTIALS_SECRET_ARN',
-      );
-    }
-  }
+  const credentials = readCredentials(read, integer, mode, problems);
 
   const callerAuth = oneOf<CallerAuth>(
     'KMS_CALLER_AUTH',
@@ -216,6 +163,78 @@ export function loadConfig(env: Env): ConfigResult {
     nonceTable: read('KMS_NONCE_TABLE'),
   };
   return problems.length > 0 ? { ok: false, problems } : { ok: true, config };
+}
+
+type Read = (name: string) => string | undefined;
+type ReadInteger = (name: string, fallback: number, min: number, max: number) => number;
+
+/** Where sign mode's credentials come from: a key pair or a secret, and maybe a role they assume. */
+function readCredentials(
+  read: Read,
+  integer: ReadInteger,
+  mode: Mode,
+  problems: string[],
+): CredentialSource {
+  const keys = readKeys(read, mode, problems);
+  const roleArn = read('KMS_ROLE_ARN');
+  if (roleArn === undefined) return keys ?? { kind: 'none' };
+  const role = readRole(roleArn, read, integer, problems);
+  if (keys) return { ...role, base: keys };
+  problems.push(
+    'KMS_ROLE_ARN needs the credentials that assume it: ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, or KMS_CREDENTIALS_SECRET_ARN',
+  );
+  return { kind: 'none' };
+}
+
+function readKeys(read: Read, mode: Mode, problems: string[]): KeySource | undefined {
+  const accessKeyId = read('ALIBABA_CLOUD_ACCESS_KEY_ID');
+  const accessKeySecret = read('ALIBABA_CLOUD_ACCESS_KEY_SECRET');
+  const secretArn = read('KMS_CREDENTIALS_SECRET_ARN');
+  if (accessKeyId && accessKeySecret) {
+    return {
+      kind: 'static',
+      credentials: {
+        accessKeyId,
+        accessKeySecret,
+        securityToken: read('ALIBABA_CLOUD_SECURITY_TOKEN'),
+      },
+    };
+  }
+  if (secretArn) return { kind: 'secrets-manager', secretArn };
+  if (mode === 'sign') {
+    problems.push(
+      'sign mode needs ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, or KMS_CREDENTIALS_SECRET_ARN',
+    );
+  }
+  return undefined;
+}
+
+function readRole(
+  roleArn: string,
+  read: Read,
+  integer: ReadInteger,
+  problems: string[],
+): Omit<RoleSource, 'base'> {
+  if (!ROLE_ARN.test(roleArn)) {
+    problems.push('KMS_ROLE_ARN must be acs:ram::<accountId>:role/<name>');
+  }
+  const sessionName = read('KMS_ROLE_SESSION_NAME') ?? DEFAULT_SESSION_NAME;
+  if (!SESSION_NAME.test(sessionName)) {
+    problems.push('KMS_ROLE_SESSION_NAME must be 2 to 64 characters: letters, digits and . @ - _');
+  }
+  const stsEndpoint = readOrigin(
+    'KMS_STS_ENDPOINT',
+    read('KMS_STS_ENDPOINT') ?? DEFAULT_STS_ENDPOINT,
+    problems,
+  );
+  return {
+    kind: 'role',
+    roleArn,
+    sessionName,
+    // Alibaba's bounds; the role's MaxSessionDuration may be lower (STS then refuses).
+    durationSeconds: integer('KMS_ROLE_DURATION_S', 3600, 900, 43_200),
+    stsEndpoint: stsEndpoint ?? new URL(DEFAULT_STS_ENDPOINT),
+  };
 }
 
 /** `text` as scheme://host[:port], or undefined with the problem named after `name`. */

@@ -61,35 +61,39 @@ function painter(colour: boolean) {
   return (code: number, text: string) => (colour ? `\u001B[${code}m${text}\u001B[0m` : text);
 }
 
+/** What a reader wants after the code: why, what KMS said and how long it took, who called. */
+function details(entry: Record<string, unknown>): string[] {
+  const parts: string[] = [];
+  if (entry.reason !== undefined) parts.push(`(${printable(entry.reason)})`);
+  const upstream = isRecord(entry.upstream) ? entry.upstream : undefined;
+  if (upstream) {
+    const said = upstream.message === undefined ? '' : ` "${printable(upstream.message)}"`;
+    parts.push(
+      `${printable(upstream.latency_ms ?? 0)} ms ×${printable(upstream.attempts ?? 0)}${said}`,
+    );
+  }
+  const caller = isRecord(entry.caller) ? entry.caller : undefined;
+  const who = caller?.access_key_id ?? caller?.principal;
+  if (who !== undefined) parts.push(`caller ${printable(who)}`);
+  return parts;
+}
+
 /** `12:04:31 WARN 404 Forbidden.AliasNotFound DescribeKey upstream-answer 9 ms ×1 req …`. */
 function errorLine(entry: Record<string, unknown>, colour: boolean): string {
   const paint = painter(colour);
   const envelope = isRecord(entry.envelope) ? entry.envelope : {};
-  const upstream = isRecord(entry.upstream) ? entry.upstream : undefined;
-  const caller = isRecord(entry.caller) ? entry.caller : undefined;
   const status = Number(envelope.HttpStatus);
   const tone = status >= 500 ? ANSI.red : ANSI.yellow;
-  const parts = [
+  const answered = `${printable(envelope.HttpStatus ?? '?')} ${printable(envelope.Code ?? '?')}`;
+  return [
     paint(ANSI.dim, timeOf(entry.timestamp)),
     paint(tone, printable(entry.level ?? (status >= 500 ? 'ERROR' : 'WARN')).padEnd(5)),
-    paint(
-      ANSI.bold,
-      paint(tone, `${printable(envelope.HttpStatus ?? '?')} ${printable(envelope.Code ?? '?')}`),
-    ),
+    paint(ANSI.bold, paint(tone, answered)),
     paint(ANSI.cyan, printable(entry.action ?? '-')),
     printable(entry.origin ?? '-'),
-  ];
-  if (entry.reason !== undefined) parts.push(`(${printable(entry.reason)})`);
-  if (upstream) {
-    const message = upstream.message === undefined ? '' : ` "${printable(upstream.message)}"`;
-    parts.push(
-      `${printable(upstream.latency_ms ?? 0)} ms ×${printable(upstream.attempts ?? 0)}${message}`,
-    );
-  }
-  const who = caller?.access_key_id ?? caller?.principal;
-  if (who !== undefined) parts.push(`caller ${printable(who)}`);
-  parts.push(paint(ANSI.dim, `req ${printable(envelope.RequestId ?? '-')}`));
-  return parts.join('  ');
+    ...details(entry),
+    paint(ANSI.dim, `req ${printable(envelope.RequestId ?? '-')}`),
+  ].join('  ');
 }
 
 /** Any other log line: time, level, message, and its own fields as compact JSON. */

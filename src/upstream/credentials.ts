@@ -138,70 +138,50 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
 }
 
 /**
- * A provider over `obtain`: the lease while it is fresh; past its renewal time, a renewal (one at
- * a time, shared by whoever asks meanwhile), waited for briefly while the lease is still good.
+ * Credentials over `obtain`: the lease while it is fresh; past its renewal time, a renewal (one
+ * at a time, shared by whoever asks meanwhile), waited for briefly while the lease is still good.
  */
-function renewing(
-  source: RenewalFailure['source'],
-  obtain: (signal: AbortSignal) => Promise<Lease>,
-  options: ProviderOptions,
-): CredentialProvider {
-  let lease: Lease | undefined;
-  let pending: Promise<Lease> | undefined;
-  let retryAt = 0;
+class Renewing {
+  #lease: Lease | undefined;
+  #pending: Promise<Lease> | undefined;
+  #retryAt = 0;
 
-  const renew = (signal: AbortSignal): Promise<Lease> => {
-    const bounded = AbortSignal.any([signal, AbortSignal.timeout(RENEW_TIMEOUT_MS)]);
-    pending = obtain(bounded).then(
-      (next) => {
-        lease = next;
-        retryAt = 0;
-        return next;
-      },
-      (error: unknown) => {
-        retryAt = Date.now() + retryDelay(lease);
-        // A first read that fails is the request's error line; a renewal that fails is news.
-        if (lease) {
-          const servingUntil = lease.expiresAt > Date.now() ? lease.expiresAt : undefined;
-          try {
-            tell(options.log, { source, reason: reasonOf(error), servingUntil });
-          } catch {
-            // Telling is best effort; the failure itself is what the caller gets.
-          }
-        }
-        throw error;
-      },
-    );
-    const current = pending;
-    void current
-      .finally(() => {
-        if (pending === current) pending = undefined;
-      })
-      .catch(() => {});
-    return current;
-  };
+  constructor(
+    readonly source: RenewalFailure['source'],
+    readonly obtain: (signal: AbortSignal) => Promise<Lease>,
+    readonly log: RenewalLog | undefined,
+  ) {}
 
-  return async (signal) => {
+  async get(signal: AbortSignal): Promise<Credentials> {
+    const held = this.#lease;
     const now = Date.now();
-    const held = lease;
     if (held && now < held.renewAt) return held.credentials;
-    if (held && now < held.expiresAt) {
-      // Still good: renew, but serve these when renewing fails or takes long.
-      const renewal = pending ?? (now >= retryAt ? renew(signal) : undefined);
-      if (renewal) await waitAtMost(renewal, RENEW_WAIT_MS, signal);
-      return (lease ?? held).credentials;
-    }
-    if (held && !pending && now < retryAt) {
-      throw new CredentialsExpired(`the ${source} credentials expired and were not renewed`);
+    if (held && now < held.expiresAt) return this.#servedWhileRenewing(held, now, signal);
+    return this.#renewed(held, now, signal);
+  }
+
+  /** Still good: renew, but serve these when renewing fails or takes long. */
+  async #servedWhileRenewing(held: Lease, now: number, signal: AbortSignal) {
+    const renewal = this.#pending ?? (now >= this.#retryAt ? this.#renew(signal) : undefined);
+    if (renewal) await waitAtMost(renewal, RENEW_WAIT_MS, signal);
+    return (this.#lease ?? held).credentials;
+  }
+
+  /** None yet, or expired: only a renewal can answer. */
+  async #renewed(held: Lease | undefined, now: number, signal: AbortSignal) {
+    if (held && !this.#pending && now < this.#retryAt) {
+      throw new CredentialsExpired(`the ${this.source} credentials expired and were not renewed`);
     }
     try {
       // A request that only joins a renewal stops waiting at its own deadline.
-      const next = await (pending ? untilAborted(pending, signal) : renew(signal));
+      const next = await (this.#pending
+        ? untilAborted(this.#pending, signal)
+        : this.#renew(signal));
       return next.credentials;
     } catch (error) {
       if (held) {
         throw new CredentialsExpired(
-          `the ${source} credentials expired and were not renewed: ${reasonOf(error)}`,
+          `the ${this.source} credentials expired and were not renewed: ${reasonOf(error)}`,
           { cause: error },
         );
       }
@@ -209,7 +189,51 @@ function renewing(
         ? error
         : new CredentialsUnavailable(reasonOf(error), { cause: error });
     }
-  };
+  }
+
+  #renew(signal: AbortSignal): Promise<Lease> {
+    const bounded = AbortSignal.any([signal, AbortSignal.timeout(RENEW_TIMEOUT_MS)]);
+    const renewal = this.obtain(bounded).then(
+      (next) => {
+        this.#lease = next;
+        this.#retryAt = 0;
+        return next;
+      },
+      (error: unknown) => {
+        this.#failed(error);
+        throw error;
+      },
+    );
+    this.#pending = renewal;
+    void renewal
+      .finally(() => {
+        if (this.#pending === renewal) this.#pending = undefined;
+      })
+      .catch(() => {});
+    return renewal;
+  }
+
+  /** Next try later; a renewal that fails is told (a first read that fails is the request's). */
+  #failed(error: unknown): void {
+    const lease = this.#lease;
+    this.#retryAt = Date.now() + retryDelay(lease);
+    if (!lease) return;
+    const servingUntil = lease.expiresAt > Date.now() ? lease.expiresAt : undefined;
+    try {
+      tell(this.log, { source: this.source, reason: reasonOf(error), servingUntil });
+    } catch {
+      // Telling is best effort; the failure itself is what the caller gets.
+    }
+  }
+}
+
+function renewing(
+  source: RenewalFailure['source'],
+  obtain: (signal: AbortSignal) => Promise<Lease>,
+  options: ProviderOptions,
+): CredentialProvider {
+  const renewing = new Renewing(source, obtain, options.log);
+  return (signal) => renewing.get(signal);
 }
 
 /** A failure's message, which every error raised on this path keeps free of secrets. */

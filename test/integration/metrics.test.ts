@@ -28,17 +28,15 @@ import { type Emitted, emfLines, emfProblems, emitted } from '../support/emf.js'
 import {
   answer,
   captureLogs,
-  type LocalServer,
-  parsedLines,
-  startLocalServer,
-} from '../support/in-process.js';
-import {
   GATEWAY_HOST,
   type Handler,
   handlerWith,
-  httpApiEvent,
+  clientEvent as httpApiEvent,
+  type LocalServer,
   lambdaContext,
-} from '../support/lambda.js';
+  parsedLines,
+  startLocalServer,
+} from '../support/in-process.js';
 
 const KMS_KEY = { id: 'LTAI5tMetricsTestKey01', secret: 'metrics-test-kms-secret-01' };
 const BASE = `https://${GATEWAY_HOST}/`;
@@ -80,6 +78,7 @@ const signMode = (env: Record<string, string> = {}) => ({
   ALIBABA_CLOUD_ACCESS_KEY_ID: KMS_KEY.id,
   ALIBABA_CLOUD_ACCESS_KEY_SECRET: KMS_KEY.secret,
   KMS_CALLER_KEYS_FILE: file.path,
+  KMS_CALLER_AUTH: 'signature',
   KMS_MAX_ATTEMPTS: '1',
   ...env,
 });
