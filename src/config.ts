@@ -14,10 +14,25 @@ export type Mode = 'sign' | 'passthrough';
 /** Who may call: callers that sign with a caller key, IAM principals, or anyone (explicit only). */
 export type CallerAuth = 'signature' | 'iam' | 'none';
 
-export type CredentialSource =
+/** Where an AccessKey comes from: the environment, or a Secrets Manager secret. */
+export type KeySource =
   | { readonly kind: 'static'; readonly credentials: Credentials }
-  | { readonly kind: 'secrets-manager'; readonly secretArn: string }
-  | { readonly kind: 'none' };
+  | { readonly kind: 'secrets-manager'; readonly secretArn: string };
+
+/** A RAM role assumed through STS AssumeRole, signed with the credentials of a KeySource. */
+export interface RoleSource {
+  readonly kind: 'role';
+  /** `acs:ram::<accountId>:role/<name>` */
+  readonly roleArn: string;
+  readonly sessionName: string;
+  readonly durationSeconds: number;
+  /** scheme://host[:port] of STS (`https://sts.aliyuncs.com`, a VPC endpoint, the emulator) */
+  readonly stsEndpoint: URL;
+  /** what signs AssumeRole */
+  readonly base: KeySource;
+}
+
+export type CredentialSource = KeySource | RoleSource | { readonly kind: 'none' };
 
 export interface Config {
   readonly mode: Mode;
@@ -49,6 +64,12 @@ export type ConfigResult =
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+const ROLE_ARN = /^acs:ram::\d+:role\/[A-Za-z0-9._-]{1,64}$/;
+/** STS's own rule for RoleSessionName. */
+const SESSION_NAME = /^[A-Za-z0-9.@_-]{2,64}$/;
+const DEFAULT_SESSION_NAME = 'kms-normalizer';
+export const DEFAULT_STS_ENDPOINT = 'https://sts.aliyuncs.com';
+
 export function loadConfig(env: Env): ConfigResult {
   const problems: string[] = [];
   const read = (name: string) => {
@@ -76,26 +97,7 @@ export function loadConfig(env: Env): ConfigResult {
   const mode = oneOf<Mode>('KMS_MODE', ['sign', 'passthrough'], 'sign');
   const endpoint = readEndpoint(read('KMS_ENDPOINT'), read('KMS_REGION'), problems);
 
-  let credentials: CredentialSource = { kind: 'none' };
-  const accessKeyId = read('ALIBABA_CLOUD_ACCESS_KEY_ID');
-  const accessKeySecret = read('ALIBABA_CLOUD_ACCESS_KEY_SECRET');
-  const secretArn = read('KMS_CREDENTIALS_SECRET_ARN');
-  if (accessKeyId && accessKeySecret) {
-    credentials = {
-      kind: 'static',
-      credentials: {
-        accessKeyId,
-        accessKeySecret,
-        securityToken: read('ALIBABA_CLOUD_SECURITY_TOKEN'),
-      },
-    };
-  } else if (secretArn) {
-    credentials = { kind: 'secrets-manager', secretArn };
-  } else if (mode === 'sign') {
-    problems.push(
-      'sign mode needs ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, or KMS_CREDENTIALS_SECRET_ARN',
-    );
-  }
+  const credentials = readCredentials(read, integer, mode, problems);
 
   const callerAuth = oneOf<CallerAuth>(
     'KMS_CALLER_AUTH',
@@ -163,27 +165,102 @@ export function loadConfig(env: Env): ConfigResult {
   return problems.length > 0 ? { ok: false, problems } : { ok: true, config };
 }
 
+type Read = (name: string) => string | undefined;
+type ReadInteger = (name: string, fallback: number, min: number, max: number) => number;
+
+/** Where sign mode's credentials come from: a key pair or a secret, and maybe a role they assume. */
+function readCredentials(
+  read: Read,
+  integer: ReadInteger,
+  mode: Mode,
+  problems: string[],
+): CredentialSource {
+  const keys = readKeys(read, mode, problems);
+  const roleArn = read('KMS_ROLE_ARN');
+  if (roleArn === undefined) return keys ?? { kind: 'none' };
+  const role = readRole(roleArn, read, integer, problems);
+  if (keys) return { ...role, base: keys };
+  problems.push(
+    'KMS_ROLE_ARN needs the credentials that assume it: ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, or KMS_CREDENTIALS_SECRET_ARN',
+  );
+  return { kind: 'none' };
+}
+
+function readKeys(read: Read, mode: Mode, problems: string[]): KeySource | undefined {
+  const accessKeyId = read('ALIBABA_CLOUD_ACCESS_KEY_ID');
+  const accessKeySecret = read('ALIBABA_CLOUD_ACCESS_KEY_SECRET');
+  const secretArn = read('KMS_CREDENTIALS_SECRET_ARN');
+  if (accessKeyId && accessKeySecret) {
+    return {
+      kind: 'static',
+      credentials: {
+        accessKeyId,
+        accessKeySecret,
+        securityToken: read('ALIBABA_CLOUD_SECURITY_TOKEN'),
+      },
+    };
+  }
+  if (secretArn) return { kind: 'secrets-manager', secretArn };
+  if (mode === 'sign') {
+    problems.push(
+      'sign mode needs ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, or KMS_CREDENTIALS_SECRET_ARN',
+    );
+  }
+  return undefined;
+}
+
+function readRole(
+  roleArn: string,
+  read: Read,
+  integer: ReadInteger,
+  problems: string[],
+): Omit<RoleSource, 'base'> {
+  if (!ROLE_ARN.test(roleArn)) {
+    problems.push('KMS_ROLE_ARN must be acs:ram::<accountId>:role/<name>');
+  }
+  const sessionName = read('KMS_ROLE_SESSION_NAME') ?? DEFAULT_SESSION_NAME;
+  if (!SESSION_NAME.test(sessionName)) {
+    problems.push('KMS_ROLE_SESSION_NAME must be 2 to 64 characters: letters, digits and . @ - _');
+  }
+  const stsEndpoint = readOrigin(
+    'KMS_STS_ENDPOINT',
+    read('KMS_STS_ENDPOINT') ?? DEFAULT_STS_ENDPOINT,
+    problems,
+  );
+  return {
+    kind: 'role',
+    roleArn,
+    sessionName,
+    // Alibaba's bounds; the role's MaxSessionDuration may be lower (STS then refuses).
+    durationSeconds: integer('KMS_ROLE_DURATION_S', 3600, 900, 43_200),
+    stsEndpoint: stsEndpoint ?? new URL(DEFAULT_STS_ENDPOINT),
+  };
+}
+
+/** `text` as scheme://host[:port], or undefined with the problem named after `name`. */
+function readOrigin(name: string, text: string, problems: string[]): URL | undefined {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    problems.push(`${name} must be an absolute URL`);
+    return undefined;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    problems.push(`${name} must be http:// or https://`);
+  }
+  if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.username) {
+    problems.push(`${name} must be scheme://host[:port] with no path, query or user`);
+  }
+  return new URL(url.origin);
+}
+
 function readEndpoint(
   endpoint: string | undefined,
   region: string | undefined,
   problems: string[],
 ): URL | undefined {
-  if (endpoint) {
-    let url: URL;
-    try {
-      url = new URL(endpoint);
-    } catch {
-      problems.push('KMS_ENDPOINT must be an absolute URL');
-      return undefined;
-    }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-      problems.push('KMS_ENDPOINT must be http:// or https://');
-    }
-    if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.username) {
-      problems.push('KMS_ENDPOINT must be scheme://host[:port] with no path, query or user');
-    }
-    return new URL(url.origin);
-  }
+  if (endpoint) return readOrigin('KMS_ENDPOINT', endpoint, problems);
   if (region) {
     const host = Object.hasOwn(REGION_ENDPOINTS, region) ? REGION_ENDPOINTS[region] : undefined;
     if (!host) {

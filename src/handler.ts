@@ -24,6 +24,7 @@ import { createLogger } from './log.js';
 import { accessLog } from './middleware/access-log.js';
 import { authenticateCaller } from './middleware/authenticate-caller.js';
 import { authorizeCall } from './middleware/authorize-call.js';
+import { operatorMetrics } from './middleware/metrics.js';
 import { negotiateFormat } from './middleware/negotiate-format.js';
 import { normalizeError } from './middleware/normalize-error.js';
 import { readRequest } from './middleware/read-request.js';
@@ -43,9 +44,14 @@ function baseStack(logger: Logger) {
   return middy<GatewayEvent, GatewayResult, Error, KmsContext>({
     // Middy's own deadline guard, inside the upstream margin: an envelope, never a bare 504.
     timeoutEarlyInMillis: 250,
-  }).use(
-    injectLambdaContext(logger, { correlationIdPath: 'requestContext.requestId', resetKeys: true }),
-  );
+  })
+    .use(
+      injectLambdaContext(logger, {
+        correlationIdPath: 'requestContext.requestId',
+        resetKeys: true,
+      }),
+    )
+    .use(operatorMetrics({ logger }));
 }
 
 /** The stack of a valid configuration. Each call builds one instance (its own caches). */
@@ -53,7 +59,7 @@ export function buildHandler(config: Config, logger: Logger) {
   const invoke = createKmsClient({
     config,
     http: createHttpClient(config),
-    credentials: createCredentialProvider(config.credentials),
+    credentials: createCredentialProvider(config.credentials, { log: logger }),
   });
   const callers = config.callers
     ? createCallerStore({

@@ -15,26 +15,37 @@ export class SecretUnavailable extends Error {
 }
 
 type Sender = { send(command: unknown, options: { abortSignal: AbortSignal }): Promise<unknown> };
-let client: Sender | undefined;
+
+/** Reads the `SecretString` of a secret. */
+export type SecretReader = (secretId: string, signal: AbortSignal) => Promise<string>;
 
 /**
- * The `SecretString` of `secretId`.
+ * A reader with its own SDK client, made on its first read (so it takes the AWS settings of the
+ * environment as they are then) and kept for the next, connections included.
+ */
+export function secretReader(): SecretReader {
+  let client: Sender | undefined;
+  return async (secretId, signal) => {
+    const sdk = await import('@aws-sdk/client-secrets-manager');
+    client ??= new sdk.SecretsManagerClient({});
+    let out: { SecretString?: string };
+    try {
+      out = (await client.send(new sdk.GetSecretValueCommand({ SecretId: secretId }), {
+        abortSignal: signal,
+      })) as { SecretString?: string };
+    } catch (error) {
+      throw new SecretUnavailable(
+        `Secrets Manager GetSecretValue failed (${(error as Error).name})`,
+        { cause: error },
+      );
+    }
+    if (!out.SecretString) throw new SecretUnavailable('the secret has no SecretString');
+    return out.SecretString;
+  };
+}
+
+/**
+ * The `SecretString` of `secretId`, through one client shared by the process.
  * @throws SecretUnavailable when the call fails or the secret holds no string
  */
-export async function readSecretString(secretId: string, signal: AbortSignal): Promise<string> {
-  const sdk = await import('@aws-sdk/client-secrets-manager');
-  client ??= new sdk.SecretsManagerClient({});
-  let out: { SecretString?: string };
-  try {
-    out = (await client.send(new sdk.GetSecretValueCommand({ SecretId: secretId }), {
-      abortSignal: signal,
-    })) as { SecretString?: string };
-  } catch (error) {
-    throw new SecretUnavailable(
-      `Secrets Manager GetSecretValue failed (${(error as Error).name})`,
-      { cause: error },
-    );
-  }
-  if (!out.SecretString) throw new SecretUnavailable('the secret has no SecretString');
-  return out.SecretString;
-}
+export const readSecretString: SecretReader = secretReader();

@@ -9,7 +9,7 @@
  * (LOG_LIMITS): what the upstream or the caller sent can make a line neither leak nor grow.
  */
 import { renderEnvelope } from '../codec/render.js';
-import { gatewayError, KmsError, toEnvelope } from '../kms/envelope.js';
+import { type ErrorOrigin, gatewayError, KmsError, toEnvelope } from '../kms/envelope.js';
 import type { CodeSpelling } from '../kms/errors.js';
 import { bounded, lastFour, SECRET_FIELDS } from '../kms/redact.js';
 import { createScrubber, type Scrubber, type SecretSet } from '../kms/scrub.js';
@@ -57,10 +57,19 @@ export interface LogLine {
   readonly fields: Readonly<Record<string, unknown>>;
 }
 
+/** What a failure was answered with, for whoever counts failures (the metrics). */
+export interface FailureSummary {
+  readonly httpStatus: number;
+  /** the envelope's Code, as answered (in the operator's spelling) */
+  readonly code: string;
+  readonly origin: ErrorOrigin;
+}
+
 export interface NormalizedFailure {
   readonly response: GatewayResult;
   /** in the order to write them */
   readonly lines: readonly LogLine[];
+  readonly summary: FailureSummary;
 }
 
 /** The bound of each logged field, in characters (README, Security). */
@@ -292,7 +301,11 @@ export function normalizeFailure(
     message: 'kms error normalized',
     fields: cleaned(errorLine(error, envelope, negotiated, state, options.mode), scrub),
   });
-  return { response, lines };
+  return {
+    response,
+    lines,
+    summary: { httpStatus: envelope.HttpStatus, code: envelope.Code, origin: error.origin },
+  };
 }
 
 const FALLBACK_BODY = JSON.stringify({
@@ -302,6 +315,13 @@ const FALLBACK_BODY = JSON.stringify({
   RequestId: '',
   HostId: '',
 });
+
+/** What the fallback answer is. */
+export const FALLBACK_SUMMARY: FailureSummary = {
+  httpStatus: 500,
+  code: 'InternalFailure',
+  origin: 'internal',
+};
 
 /** The answer when normalizing itself failed: a fixed InternalFailure envelope. */
 export function fallbackAnswer(): GatewayResult {

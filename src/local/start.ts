@@ -7,7 +7,9 @@
  * KMS_EMULATOR_CONFIG names an emulator config file (src/emulator/config.ts) whose AccessKeys
  * are added to the demo one; KMS_EMULATOR_STATE names a state file, so keys outlive a restart;
  * KMS_CALLER_KEYS_FILE names a callers document to use instead of the demo one;
- * KMS_CALLER_AUTH=none turns caller authentication off for quick experiments.
+ * KMS_CALLER_AUTH=none turns caller authentication off for quick experiments. On a terminal the
+ * function's errors are printed as readable lines (log-view.ts); piped, or with
+ * KMS_LOG_JSON=true, as the raw JSON Lambda writes.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +22,7 @@ import {
 } from '../emulator/index.js';
 import { API_VERSION } from '../protocol/rpc.js';
 import { DEMO_ACCESS_KEY, DEMO_ALIAS, DEMO_CALLER_KEY } from './demo.js';
+import { viewFor, viewLine } from './log-view.js';
 import { startOffline } from './offline.js';
 import { presignedUrl } from './signed-call.js';
 
@@ -115,6 +118,7 @@ try {
   process.exit(1);
 }
 
+const logView = viewFor(process.env, process.stdout.isTTY);
 const passOn = (name: string) => (process.env[name] ? { [name]: process.env[name] as string } : {});
 let gateway: Awaited<ReturnType<typeof startOffline>>;
 try {
@@ -139,7 +143,8 @@ try {
     },
     onOutput: (line) => {
       // The function's log lines are JSON; the rest is serverless-offline chatter.
-      if (line.startsWith('{')) console.log(line);
+      const shown = viewLine(line, logView);
+      if (shown !== undefined) console.log(shown);
     },
   });
 } catch (error) {

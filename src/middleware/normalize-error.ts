@@ -9,7 +9,13 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { MiddlewareObj, Request } from '@middy/core';
-import { fallbackAnswer, normalizeFailure, requestSecrets } from '../http/error-answer.js';
+import {
+  FALLBACK_SUMMARY,
+  type FailureSummary,
+  fallbackAnswer,
+  normalizeFailure,
+  requestSecrets,
+} from '../http/error-answer.js';
 import type { GatewayEvent } from '../http/request.js';
 import type { GatewayResult } from '../http/response.js';
 import type { CodeSpelling } from '../kms/errors.js';
@@ -58,6 +64,12 @@ export interface NormalizeErrorOptions {
 
 type KmsRequest = Request<GatewayEvent, GatewayResult, Error, KmsContext>;
 
+/** Leaves what was answered in the request state (a request refused unread gets one). */
+function remember(request: KmsRequest, summary: FailureSummary): void {
+  request.context.kms ??= { startedAt: Date.now() };
+  request.context.kms.failure = summary;
+}
+
 export function normalizeError(
   options: NormalizeErrorOptions,
 ): MiddlewareObj<GatewayEvent, GatewayResult, Error, KmsContext> {
@@ -74,7 +86,7 @@ export function normalizeError(
         const state = stateOf(request);
         maskRequestSecrets(logger, requestSecrets(state));
         const held = heldSecrets();
-        const { response, lines } = normalizeFailure(request.error, state, {
+        const { response, lines, summary } = normalizeFailure(request.error, state, {
           mode: options.mode,
           spelling: options.spelling,
           secrets: {
@@ -84,12 +96,18 @@ export function normalizeError(
           lambdaRequestId: request.context.awsRequestId,
         });
         request.response = response;
+        remember(request, summary);
         for (const line of lines) {
           if (line.level === 'ERROR') logger.error(line.message, line.fields);
           else logger.warn(line.message, line.fields);
         }
       } catch (failure) {
         request.response = fallbackAnswer();
+        try {
+          remember(request, FALLBACK_SUMMARY);
+        } catch {
+          // Only the metrics miss it; the caller has its envelope.
+        }
         try {
           logger.error('error normalization failed', {
             error_name: String((failure as { name?: unknown } | null)?.name),

@@ -5,6 +5,7 @@
 import type { Context } from 'aws-lambda';
 import type { AnswerCheck } from '../callers/authorize.js';
 import type { Caller } from '../callers/caller.js';
+import type { FailureSummary } from '../http/error-answer.js';
 import type { Negotiated } from '../http/negotiate.js';
 import type { HttpRequest } from '../http/request.js';
 import type { RpcCall } from '../kms/call.js';
@@ -29,6 +30,8 @@ export interface RequestState {
   deadline?: number;
   /** the first upstream call (a policy look-up or the proxy's), as it goes */
   upstream?: UpstreamTrace;
+  /** normalize-error: what a failure was answered with */
+  failure?: FailureSummary;
 }
 
 export interface KmsContext extends Context {

@@ -17,7 +17,7 @@ import { signV3 } from '../protocol/sign-v3.js';
 import { alibabaTimestamp } from '../protocol/timestamp.js';
 import { readAnswer } from './answer.js';
 import type { CredentialProvider } from './credentials.js';
-import { CredentialsUnavailable } from './credentials.js';
+import { CredentialsExpired, CredentialsUnavailable } from './credentials.js';
 import { type HttpClient, type OutgoingRequest, TransportError } from './http-client.js';
 
 /** What happened upstream, filled in as it happens: the error log line reads it. */
@@ -65,25 +65,37 @@ function businessParams(call: RpcCall): Record<string, string> {
 const upstreamMethod = (call: RpcCall): 'GET' | 'POST' =>
   call.spec.methods.includes('POST') ? 'POST' : 'GET';
 
+/**
+ * The credentials to sign with, by the deadline. Expired and not renewed yet is a 503 (it may
+ * pass); anything else is the configuration's, a 500.
+ */
+async function credentialsBy(provider: CredentialProvider, deadline: number) {
+  try {
+    return await provider(AbortSignal.timeout(Math.max(1, deadline - Date.now())));
+  } catch (error) {
+    if (error instanceof CredentialsExpired) {
+      throw gatewayError('SerivceUnavailableTemporary', {
+        origin: 'internal',
+        reason: error.message,
+        detail: "The function's Alibaba Cloud credentials expired and could not be renewed.",
+        cause: error,
+      });
+    }
+    throw gatewayError('InternalFailure', {
+      origin: 'internal',
+      reason: error instanceof CredentialsUnavailable ? error.message : 'credentials lookup failed',
+      cause: error,
+    });
+  }
+}
+
 export function createKmsClient(deps: KmsClientDeps) {
   const { config, http } = deps;
   const random = deps.random ?? Math.random;
   const endpoint = config.endpoint;
 
   async function signed(inv: Invocation): Promise<Omit<OutgoingRequest, 'deadline' | 'signal'>> {
-    let credentials: Awaited<ReturnType<CredentialProvider>>;
-    try {
-      credentials = await deps.credentials(
-        AbortSignal.timeout(Math.max(1, inv.deadline - Date.now())),
-      );
-    } catch (error) {
-      throw gatewayError('InternalFailure', {
-        origin: 'internal',
-        reason:
-          error instanceof CredentialsUnavailable ? error.message : 'credentials lookup failed',
-        cause: error,
-      });
-    }
+    const credentials = await credentialsBy(deps.credentials, inv.deadline);
     const method = upstreamMethod(inv.call);
     // A fresh nonce and timestamp for every attempt: a resent nonce is refused upstream.
     const nonce = randomUUID();

@@ -43,7 +43,8 @@ async function linesOf(event: unknown): Promise<Record<string, unknown>[]> {
   }
   await handler(event, context);
   vi.restoreAllMocks();
-  return lines.map((line) => JSON.parse(line));
+  // EMF documents (the metrics, with their `_aws` member) are not log lines.
+  return lines.map((line) => JSON.parse(line)).filter((line) => !('_aws' in line));
 }
 
 const httpApi = (requestContext: Record<string, unknown>) => ({

@@ -132,6 +132,85 @@ describe('configuration, read once from the environment', () => {
   });
 });
 
+describe('a RAM role assumed through STS (KMS_ROLE_ARN)', () => {
+  const ROLE = 'acs:ram::1234567890123456:role/kms-normalizer';
+  const base = { KMS_REGION: 'cn-hangzhou', KMS_CALLER_AUTH: 'none' };
+
+  it('signed with the static pair, with the documented defaults', () => {
+    const result = loadConfig({ ...base, ...creds, KMS_ROLE_ARN: ROLE });
+    expect(result.ok).toBe(true);
+    if (!result.ok || result.config.credentials.kind !== 'role') throw new Error('no role');
+    const { stsEndpoint, ...role } = result.config.credentials;
+    expect(role).toEqual({
+      kind: 'role',
+      roleArn: ROLE,
+      sessionName: 'kms-normalizer',
+      durationSeconds: 3600,
+      base: {
+        kind: 'static',
+        credentials: { accessKeyId: 'LTAIid', accessKeySecret: 's3cret', securityToken: undefined },
+      },
+    });
+    expect(stsEndpoint.href).toBe('https://sts.aliyuncs.com/');
+  });
+
+  it('signed with the Secrets Manager secret; session, duration and endpoint as set', () => {
+    const result = loadConfig({
+      ...base,
+      KMS_CREDENTIALS_SECRET_ARN: 'arn:aws:secretsmanager:x',
+      KMS_ROLE_ARN: ROLE,
+      KMS_ROLE_SESSION_NAME: 'gw@eu-west-1.prod',
+      KMS_ROLE_DURATION_S: '43200',
+      KMS_STS_ENDPOINT: 'https://sts-vpc.cn-shanghai.aliyuncs.com:443/',
+    });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.config.credentials).toMatchObject({
+      kind: 'role',
+      sessionName: 'gw@eu-west-1.prod',
+      durationSeconds: 43_200,
+      stsEndpoint: new URL('https://sts-vpc.cn-shanghai.aliyuncs.com'),
+      base: { kind: 'secrets-manager', secretArn: 'arn:aws:secretsmanager:x' },
+    });
+  });
+
+  it.each([
+    [
+      { KMS_ROLE_ARN: 'arn:aws:iam::1:role/x' },
+      'KMS_ROLE_ARN must be acs:ram::<accountId>:role/<name>',
+    ],
+    [{ KMS_ROLE_ARN: 'acs:ram::12ab:role/x' }, 'KMS_ROLE_ARN must be'],
+    [{ KMS_ROLE_ARN: ROLE, KMS_ROLE_SESSION_NAME: 'a' }, 'KMS_ROLE_SESSION_NAME must be 2 to 64'],
+    [{ KMS_ROLE_ARN: ROLE, KMS_ROLE_SESSION_NAME: 'my session' }, 'KMS_ROLE_SESSION_NAME must be'],
+    [
+      { KMS_ROLE_ARN: ROLE, KMS_ROLE_DURATION_S: '899' },
+      'KMS_ROLE_DURATION_S must be an integer from 900 to 43200',
+    ],
+    [{ KMS_ROLE_ARN: ROLE, KMS_ROLE_DURATION_S: '43201' }, 'KMS_ROLE_DURATION_S must be'],
+    [
+      { KMS_ROLE_ARN: ROLE, KMS_STS_ENDPOINT: 'sts.aliyuncs.com' },
+      'KMS_STS_ENDPOINT must be an absolute URL',
+    ],
+    [
+      { KMS_ROLE_ARN: ROLE, KMS_STS_ENDPOINT: 'https://sts.aliyuncs.com/x' },
+      'KMS_STS_ENDPOINT must be scheme://host[:port]',
+    ],
+  ])('reports %j as a problem', (env, problem) => {
+    const result = loadConfig({ ...base, ...creds, ...env });
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.problems.join('\n')).toContain(problem);
+  });
+
+  it('needs credentials to assume it with', () => {
+    const result = loadConfig({ ...base, KMS_ROLE_ARN: ROLE });
+    expect(result.ok).toBe(false);
+    if (!result.ok)
+      expect(result.problems.join('\n')).toContain(
+        'KMS_ROLE_ARN needs the credentials that assume it',
+      );
+  });
+});
+
 describe('redaction', () => {
   it('the replacer hides secret fields and shortens AccessKeyIds', () => {
     const line = JSON.stringify(

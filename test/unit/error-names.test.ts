@@ -6,8 +6,9 @@ import { UnreadableXml } from '../../src/codec/xml-read.js';
 import { NotRepresentableAsXml } from '../../src/codec/xml-write.js';
 import { gatewayError } from '../../src/kms/envelope.js';
 import { SignatureRejected } from '../../src/protocol/verify.js';
-import { CredentialsUnavailable } from '../../src/upstream/credentials.js';
+import { CredentialsExpired, CredentialsUnavailable } from '../../src/upstream/credentials.js';
 import { TransportError } from '../../src/upstream/http-client.js';
+import { AssumeRoleFailed } from '../../src/upstream/sts.js';
 
 describe('error names', () => {
   it.each([
@@ -18,6 +19,8 @@ describe('error names', () => {
     ['KmsError', () => gatewayError('InternalFailure')],
     ['SignatureRejected', () => new SignatureRejected('IllegalTimestamp')],
     ['CredentialsUnavailable', () => new CredentialsUnavailable('m')],
+    ['CredentialsExpired', () => new CredentialsExpired('m')],
+    ['AssumeRoleFailed', () => new AssumeRoleFailed('m')],
     ['TransportError', () => new TransportError('reset', 'm')],
   ])('%s', (name, make) => {
     // Made inside the test: an error built while the table is collected is no test's doing.

@@ -12,6 +12,7 @@ import { signatureV1 } from '../../src/protocol/sign-v1.js';
 import { canonicalRequestV3, signatureV3 } from '../../src/protocol/sign-v3.js';
 import type { CredentialProvider } from '../../src/upstream/credentials.js';
 import {
+  CredentialsExpired,
   CredentialsUnavailable,
   createCredentialProvider,
 } from '../../src/upstream/credentials.js';
@@ -410,6 +411,26 @@ describe('retry policy (sign mode)', () => {
       clientFor({ credentials: broken })(invocation({ params: { Action: 'ListKeys' } })),
     );
     expect(other.reason).toBe('credentials lookup failed');
+  });
+
+  it('credentials that expired and could not be renewed are a 503, never retried or sent', async () => {
+    let lookups = 0;
+    const expired: CredentialProvider = async () => {
+      lookups += 1;
+      throw new CredentialsExpired('the role credentials expired and were not renewed');
+    };
+    const error = await rejection(
+      clientFor({ random: noWait, credentials: expired })(
+        invocation({ params: { Action: 'ListKeys' } }),
+      ),
+    );
+    expect(error).toMatchObject({
+      status: 503,
+      code: 'SerivceUnavailableTemporary',
+      origin: 'internal',
+      reason: 'the role credentials expired and were not renewed',
+    });
+    expect([lookups, upstream.received.length]).toEqual([1, 0]);
   });
 });
 
