@@ -8,6 +8,9 @@ export default defineConfig({
     // The end-to-end suites start serverless-offline processes; give them room on 2 cores.
     testTimeout: 30_000,
     hookTimeout: 90_000,
+    // The function's metrics (EMF documents on stdout) stay quiet, as its logs do at SILENT,
+    // unless a test reads them: it then sets POWERTOOLS_METRICS_DISABLED=false.
+    env: { POWERTOOLS_METRICS_DISABLED: 'true' },
     coverage: {
       provider: 'v8',
       include: ['src/**/*.ts'],
@@ -17,9 +20,9 @@ export default defineConfig({
       exclude: ['src/local/start.ts', 'src/local/call.ts'],
       reporter: ['text-summary', 'json-summary'],
       reportsDirectory: 'coverage',
-      // The floor, just under what `npm test` measured (94.6 / 91.2 / 96.5 / 96.0 %): CI fails
+      // The floor, just under what `npm test` measured (97.0 / 92.9 / 98.7 / 98.4 %): CI fails
       // when coverage drops below it (README, "Tests and benchmarks").
-      thresholds: { statements: 94, branches: 90, functions: 96, lines: 95 },
+      thresholds: { statements: 96, branches: 92, functions: 98, lines: 97 },
     },
   },
 });

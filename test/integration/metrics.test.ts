@@ -55,6 +55,9 @@ const ALARM_METRICS = ['ServerError', 'UpstreamUnavailable', 'CallerRefused'] as
 
 let emulator: Emulator;
 let file: ReturnType<typeof callersFile>;
+// Metrics are read here (vitest.config.ts turns them off elsewhere); singleMetric() reads the
+// variable again each time, so it stays on between tests too.
+process.env.POWERTOOLS_METRICS_DISABLED = 'false';
 const saved = { ...process.env };
 
 beforeAll(async () => {

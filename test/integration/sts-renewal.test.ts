@@ -100,6 +100,7 @@ describe('a failing renewal (KMS_ROLE_DURATION_S=900, the clock moved by the tes
       ...env(),
       KMS_ROLE_DURATION_S: '900',
       POWERTOOLS_LOG_LEVEL: 'INFO',
+      POWERTOOLS_METRICS_DISABLED: 'false',
     });
   });
 
