@@ -3,18 +3,20 @@
  * leaves to it — comments, CDATA, attributes, namespaces, other entities — and to refuse what is
  * unsafe or malformed. Its tree: an element with children is an object (text beside them under
  * `#text`), a repeated element an array, text a string (verbatim: no trimming, no number guessing).
+ *
+ * Loaded only when first needed (xml-read.ts): it is fast-xml-parser and its dependencies, a third
+ * of the bundle, and KMS's own answers never need it.
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { isXmlChar } from './xml-chars.js';
+import type { XmlDocument } from './xml-document.js';
 
-/** The upstream XML is not a readable document; the message is safe to show (never body text). */
-export class UnreadableXml extends Error {
-  override readonly name = 'UnreadableXml';
-}
-
-export interface XmlDocument {
-  readonly root: string;
-  readonly content: unknown;
+/**
+ * Why a document was refused (safe to show: never body text). A value, not a thrown error: this
+ * module is loaded apart (xml-read.ts), and the reader turns a refusal into its own UnreadableXml.
+ */
+export interface Refusal {
+  readonly refused: string;
 }
 
 // The parser does not validate, and expands DOCTYPE entities by default: refuse DOCTYPE outright
@@ -45,20 +47,21 @@ function refersToForbidden(text: string): boolean {
   return false;
 }
 
-export function readGeneralXml(text: string): XmlDocument {
-  if (DOCTYPE.test(text)) throw new UnreadableXml('XML with a DOCTYPE');
+/** The document, or why it is refused (unsafe or malformed). */
+export function readGeneralXml(text: string): XmlDocument | Refusal {
+  if (DOCTYPE.test(text)) return { refused: 'XML with a DOCTYPE' };
   // `&#0;` would vanish and `&#x110000;` stay literal: refuse, never corrupt.
-  if (refersToForbidden(text)) throw new UnreadableXml('XML with a character XML 1.0 forbids');
+  if (refersToForbidden(text)) return { refused: 'XML with a character XML 1.0 forbids' };
   const valid = XMLValidator.validate(text);
-  if (valid !== true) throw new UnreadableXml(`malformed XML (${valid.err.code})`);
+  if (valid !== true) return { refused: `malformed XML (${valid.err.code})` };
   let tree: unknown;
   try {
     tree = parser.parse(text);
   } catch {
-    throw new UnreadableXml('XML the parser refused');
+    return { refused: 'XML the parser refused' };
   }
   const roots = Object.keys(tree as object).filter((k) => k !== '#text');
-  if (roots.length !== 1) throw new UnreadableXml('XML without a single root element');
+  if (roots.length !== 1) return { refused: 'XML without a single root element' };
   const root = roots[0] as string;
   return { root, content: (tree as Record<string, unknown>)[root] };
 }

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { TypedObject } from '../codec/typed.js';
+import { withGeneralXml } from '../codec/xml-read.js';
 import type { Config } from '../config.js';
 import type { HttpRequest } from '../http/request.js';
 import type { RpcCall } from '../kms/call.js';
@@ -154,7 +155,10 @@ export function createKmsClient(deps: KmsClientDeps) {
       const answer = await http.send({ ...outgoing, deadline: inv.deadline, signal: inv.signal });
       inv.trace.status = answer.status;
       inv.trace.contentType = answer.headers['content-type'];
-      return readAnswer(answer, { spec: inv.call.spec, host: endpoint.host });
+      // The general XML reader is loaded the first time an answer needs it (codec/xml-read.ts).
+      return await withGeneralXml(() =>
+        readAnswer(answer, { spec: inv.call.spec, host: endpoint.host }),
+      );
     } catch (error) {
       if (error instanceof TransportError) throw fromTransport(error, endpoint.host);
       throw error;

@@ -4,10 +4,12 @@
  * tooling, and no AWS SDK (the runtime has it). Whoever reaches the API reaches the function
  * only as the caller authentication allows.
  */
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { answer, httpApiEvent, startLocalServer } from '../support/in-process.js';
 import {
   type CfnResource,
   ofType,
@@ -30,26 +32,43 @@ const packagedDefault = () => {
  * The log lines of the packaged handler asked to handle an event no API Gateway sends (a bug's
  * path: an `unexpected error` line with stack frames), run as Lambda runs it with `NODE_OPTIONS`.
  */
-function framesOfABug(packaged: Packaged, nodeOptions: string): string[] {
-  const dir = join(packaged.dir, `unzipped-${nodeOptions ? 'maps' : 'plain'}`);
-  for (const [name, bytes] of packaged.entries()) {
-    mkdirSync(join(dir, name, '..'), { recursive: true });
-    writeFileSync(join(dir, name), bytes);
+function unzipped(packaged: Packaged, name: string): string {
+  const dir = join(packaged.dir, `unzipped-${name}`);
+  for (const [entry, bytes] of packaged.entries()) {
+    mkdirSync(join(dir, entry, '..'), { recursive: true });
+    writeFileSync(join(dir, entry), bytes);
   }
+  return dir;
+}
+
+/** The packaged handler, unzipped, run once with `event` in a fresh Node process as Lambda runs it. */
+async function runPackaged(
+  dir: string,
+  event: unknown,
+  env: Record<string, string>,
+): Promise<{ stdout: string; stderr: string }> {
   const script = `const { handler } = await import(${JSON.stringify(`file://${dir}/src/handler.mjs`)});
-await handler({}, { awsRequestId: 'r', getRemainingTimeInMillis: () => 5000 });`;
-  // ERROR lines go to stderr, as in Lambda.
-  const { stderr } = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+const result = await handler(${JSON.stringify(event)}, { awsRequestId: 'r', getRemainingTimeInMillis: () => 5000 });
+process.stdout.write('RESULT ' + JSON.stringify(result) + '\\n');`;
+  // Not spawnSync: the test's own upstream server answers meanwhile.
+  return promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
     env: {
       PATH: process.env.PATH ?? '',
-      NODE_OPTIONS: nodeOptions,
       KMS_REGION: 'cn-hangzhou',
       KMS_CALLER_AUTH: 'none',
       ALIBABA_CLOUD_ACCESS_KEY_ID: 'LTAI5tPackageTest001',
       ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'package-test-secret',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      ...env,
     },
     encoding: 'utf8',
   });
+}
+
+async function framesOfABug(packaged: Packaged, nodeOptions: string): Promise<string[]> {
+  const dir = unzipped(packaged, nodeOptions ? 'maps' : 'plain');
+  // ERROR lines go to stderr, as in Lambda.
+  const { stderr } = await runPackaged(dir, {}, { NODE_OPTIONS: nodeOptions });
   const line = stderr
     .split('\n')
     .filter((text) => text.startsWith('{'))
@@ -61,13 +80,26 @@ await handler({}, { awsRequestId: 'r', getRemainingTimeInMillis: () => 5000 });`
 describe('the artifact', () => {
   let packaged: Packaged;
 
-  it('holds the bundled handler and its source map only', async () => {
+  it('holds the bundled handler, the general XML reader apart, and their source maps only', async () => {
     packaged = await packagedDefault();
     const entries = packaged.entries();
-    expect([...entries.keys()].sort()).toEqual(['src/handler.mjs', 'src/handler.mjs.map']);
+    const names = [...entries.keys()].sort();
+    // The handler, the general XML reader (loaded on first need), and what the two share.
+    const code = names.filter((name) => name.endsWith('.mjs'));
+    expect(code).toContain('src/handler.mjs');
+    expect(code.filter((name) => /^src\/xml-general-\w+\.mjs$/.test(name))).toHaveLength(1);
+    expect(code.every((name) => /^src\/(handler|xml-general-\w+|chunk-\w+)\.mjs$/.test(name))).toBe(
+      true,
+    );
+    expect(names).toEqual([...code, ...code.map((name) => `${name}.map`)].sort());
     const handler = (entries.get('src/handler.mjs') as Buffer).toString('utf8');
     // Booleans, not toContain: a failure must not print a 170 kB bundle.
     expect(handler.includes('kms error normalized')).toBe(true);
+    // fast-xml-parser is not loaded at cold start: its code is in the reader's chunk only.
+    const reader = code.find((name) => name.includes('xml-general')) as string;
+    expect(handler.includes('XMLValidator')).toBe(false);
+    expect((entries.get(reader) as Buffer).toString('utf8').includes('InvalidTag')).toBe(true);
+    expect(handler.includes('InvalidTag')).toBe(false);
     // The AWS SDK stays a runtime import, not bundled code.
     expect(handler.includes('import("@aws-sdk/client-secrets-manager")')).toBe(true);
     for (const absent of [
@@ -94,16 +126,40 @@ describe('the artifact', () => {
     expect(fn?.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
   }, 60_000);
 
-  it("with the runtime's NODE_OPTIONS, a bug's stack frames point into src/*.ts", () => {
+  it("with the runtime's NODE_OPTIONS, a bug's stack frames point into src/*.ts", async () => {
     const options = packaged.template.Resources.KmsLambdaFunction?.Properties.Environment.Variables
       .NODE_OPTIONS as string;
-    const mapped = framesOfABug(packaged, options);
+    const mapped = await framesOfABug(packaged, options);
     expect(mapped.some((frame) => /\/src\/http\/request\.ts:\d+:\d+\)$/.test(frame))).toBe(true);
     // Without it, the same frames point into the minified bundle.
-    const plain = framesOfABug(packaged, '');
+    const plain = await framesOfABug(packaged, '');
     expect(plain.length).toBeGreaterThan(0);
     expect(plain.every((frame) => !frame.includes('.ts:'))).toBe(true);
     expect(plain.some((frame) => /\/src\/handler\.mjs:\d+:\d+\)$/.test(frame))).toBe(true);
+  });
+
+  it('loads the general XML reader from its own chunk when an answer needs it', async () => {
+    const dir = unzipped(packaged, 'reader');
+    const upstream = await startLocalServer(
+      // A KMS answer with a comment: outside the fast path's dialect, read by fast-xml-parser.
+      answer(
+        200,
+        '<?xml version="1.0"?><DescribeRegionsResponse><!-- a comment --><RequestId>r-1</RequestId><Regions><Region><RegionId>cn-hangzhou</RegionId></Region></Regions></DescribeRegionsResponse>',
+        { 'content-type': 'text/xml' },
+      ),
+    );
+    try {
+      const event = httpApiEvent({ query: 'Action=DescribeRegions' });
+      const { stdout, stderr } = await runPackaged(dir, event, { KMS_ENDPOINT: upstream.url });
+      const result = JSON.parse(stdout.split('RESULT ')[1] ?? 'null');
+      expect(result?.statusCode, stderr).toBe(200);
+      expect(JSON.parse(result.body)).toEqual({
+        RequestId: 'r-1',
+        Regions: { Region: [{ RegionId: 'cn-hangzhou' }] },
+      });
+    } finally {
+      await upstream.close();
+    }
   });
 });
 

@@ -3,7 +3,8 @@
  * Alibaba's spellings (`Code`/`code`, …), statuses at their edges, and what counts as an error
  * inside a 2xx.
  */
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadGeneralXml } from '../../src/codec/xml-read.js';
 import { ACTIONS } from '../../src/kms/actions.generated.js';
 import { KmsError } from '../../src/kms/envelope.js';
 import type { ActionSpec } from '../../src/kms/schema.js';
@@ -30,6 +31,10 @@ function failure(
   }
   throw new Error('expected a KmsError');
 }
+
+// Documents outside KMS's dialect are read here directly, not through the KMS client that
+// loads the general reader on first need (codec/xml-read.ts).
+beforeAll(loadGeneralXml);
 
 describe('an error, field by field', () => {
   it('reads the lower-case spelling of every field', () => {

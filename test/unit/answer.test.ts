@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadGeneralXml } from '../../src/codec/xml-read.js';
 import { ACTIONS } from '../../src/kms/actions.generated.js';
 import { KmsError, toEnvelope } from '../../src/kms/envelope.js';
 import type { ActionSpec } from '../../src/kms/schema.js';
@@ -28,6 +29,10 @@ function failure(
 
 const envelope = (error: KmsError, spelling: 'documented' | 'corrected' = 'documented') =>
   toEnvelope(error, { requestId: 'gw-req', gatewayHost: 'api.example.com', spelling });
+
+// Documents outside KMS's dialect are read here directly, not through the KMS client that
+// loads the general reader on first need (codec/xml-read.ts).
+beforeAll(loadGeneralXml);
 
 describe('upstream errors', () => {
   it('reads the gateway <Error> shape exactly, Recommend kept for the log', () => {
