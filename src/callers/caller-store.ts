@@ -5,7 +5,6 @@
  * effect within the interval on every instance. A failed re-read keeps the last good directory
  * (each failure reported once) for up to MAX_STALE_MS, then requests are refused.
  */
-import { readFile } from 'node:fs/promises';
 import { type CallerDirectory, readCallerDocument } from './directory.js';
 
 export type CallerSource =
@@ -41,8 +40,13 @@ export interface CallerStore {
 }
 
 function readerOf(source: CallerSource): (signal: AbortSignal) => Promise<string> {
-  if (source.kind === 'file')
-    return (signal) => readFile(source.path, { encoding: 'utf8', signal });
+  // Loaded here, not at cold start: deployed functions read a secret, not a file.
+  if (source.kind === 'file') {
+    return async (signal) => {
+      const { readFile } = await import('node:fs/promises');
+      return readFile(source.path, { encoding: 'utf8', signal });
+    };
+  }
   throw new TypeError('a Secrets Manager callers source needs its reader');
 }
 
