@@ -132,6 +132,7 @@ try {
       ...(callers ? { KMS_CALLER_KEYS_FILE: callers.path } : passOn('KMS_CALLER_KEYS_FILE')),
       ALIBABA_CLOUD_ACCESS_KEY_ID: DEMO_ACCESS_KEY.id,
       ALIBABA_CLOUD_ACCESS_KEY_SECRET: DEMO_ACCESS_KEY.secret,
+      ...passOn('KMS_API'),
       ...passOn('KMS_SIGNATURE_VERSION'),
       ...passOn('KMS_UPSTREAM_FORMAT'),
       ...passOn('KMS_ACCESS_LOG'),
