@@ -23,6 +23,8 @@ const ENV = {
   ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'secret',
   KMS_CALLER_AUTH: 'none',
   POWERTOOLS_LOG_LEVEL: 'ERROR',
+  // The child's stdout carries the timing alone.
+  POWERTOOLS_METRICS_DISABLED: 'true',
 };
 
 /**
