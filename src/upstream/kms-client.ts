@@ -71,8 +71,12 @@ const upstreamMethod = (call: RpcCall): 'GET' | 'POST' =>
  * pass); anything else is the configuration's, a 500.
  */
 async function credentialsBy(provider: CredentialProvider, deadline: number) {
+  // A controller and a timer cleared at once: static credentials answer without waiting, and
+  // AbortSignal.timeout would leave a timer and a weak reference behind on every call.
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), Math.max(1, deadline - Date.now()));
   try {
-    return await provider(AbortSignal.timeout(Math.max(1, deadline - Date.now())));
+    return await provider(controller.signal);
   } catch (error) {
     if (error instanceof CredentialsExpired) {
       throw gatewayError('SerivceUnavailableTemporary', {
@@ -87,6 +91,8 @@ async function credentialsBy(provider: CredentialProvider, deadline: number) {
       reason: error instanceof CredentialsUnavailable ? error.message : 'credentials lookup failed',
       cause: error,
     });
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -2,6 +2,7 @@
  * The upstream body cap (KMS_MAX_BODY_BYTES) at its edges, with and without Content-Length, over
  * real HTTP: a body of exactly the cap is read, one byte more is refused.
  */
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHttpClient, TransportError } from '../../src/upstream/http-client.js';
 import { type ScriptedUpstream, startUpstream } from '../support/upstream.js';
@@ -77,6 +78,23 @@ describe('upstream body cap', () => {
       body: Buffer.alloc(CAP + 1, 'k'),
     });
     expect((await refusal()).failure).toBe('too-large');
+  });
+
+  it('counts a compressed body as fetch decompresses it: a small Content-Length is no pass', async () => {
+    // 4 kB of zeros gzip to a few dozen bytes; fetch inflates them to 4 × the cap.
+    const inflated = Buffer.alloc(4 * CAP);
+    upstream.reply({
+      status: 200,
+      headers: { 'content-encoding': 'gzip' },
+      body: gzipSync(inflated),
+    });
+    expect((await refusal()).failure).toBe('too-large');
+  });
+
+  it('reads a compressed body within the cap, decompressed', async () => {
+    const body = Buffer.from('{"RequestId":"R3"}');
+    upstream.reply({ status: 200, headers: { 'content-encoding': 'gzip' }, body: gzipSync(body) });
+    expect((await send()).body.toString()).toBe(body.toString());
   });
 
   it('reads an empty body', async () => {
