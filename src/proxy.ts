@@ -11,7 +11,7 @@ import { upstreamDeadline, upstreamTrace } from './deadline.js';
 import type { GatewayEvent } from './http/request.js';
 import { type GatewayResult, gatewayResult } from './http/response.js';
 import { gatewayError } from './kms/envelope.js';
-import type { KmsContext } from './middleware/state.js';
+import type { KmsContext } from './request-state.js';
 import type { KmsClient } from './upstream/kms-client.js';
 
 export interface ProxyDeps {

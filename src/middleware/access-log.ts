@@ -3,7 +3,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { MiddlewareObj, Request } from '@middy/core';
 import type { GatewayEvent } from '../http/request.js';
 import type { GatewayResult } from '../http/response.js';
-import type { KmsContext } from './state.js';
+import type { KmsContext } from '../request-state.js';
 
 export function accessLog(
   logger: Logger,

@@ -13,7 +13,7 @@ import type { GatewayEvent } from '../http/request.js';
 import type { GatewayResult } from '../http/response.js';
 import { checkRoute } from '../kms/call.js';
 import { gatewayError } from '../kms/envelope.js';
-import type { KmsContext } from './state.js';
+import type { KmsContext } from '../request-state.js';
 
 export interface AuthenticateCallerOptions {
   readonly auth: CallerAuth;

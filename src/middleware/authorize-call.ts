@@ -8,9 +8,9 @@ import type { Config } from '../config.js';
 import { upstreamDeadline, upstreamTrace } from '../deadline.js';
 import type { GatewayEvent } from '../http/request.js';
 import type { GatewayResult } from '../http/response.js';
+import type { KmsContext } from '../request-state.js';
 import { createKeyResolver } from '../upstream/key-resolver.js';
 import type { KmsClient } from '../upstream/kms-client.js';
-import type { KmsContext } from './state.js';
 
 export interface AuthorizeCallOptions {
   readonly config: Config;

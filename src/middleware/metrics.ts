@@ -36,7 +36,7 @@ import {
   SERVICE_ERRORS,
   statusOfCode,
 } from '../kms/errors.js';
-import type { KmsContext, RequestState } from './state.js';
+import type { KmsContext, RequestState } from '../request-state.js';
 
 export const METRICS_NAMESPACE = 'KmsNormalizer';
 export const METRICS_SERVICE = 'kms-normalizer';

@@ -4,7 +4,7 @@ import { negotiate } from '../http/negotiate.js';
 import type { GatewayEvent } from '../http/request.js';
 import type { GatewayResult } from '../http/response.js';
 import { gatewayError } from '../kms/envelope.js';
-import type { KmsContext } from './state.js';
+import type { KmsContext } from '../request-state.js';
 
 export function negotiateFormat(): MiddlewareObj<GatewayEvent, GatewayResult, Error, KmsContext> {
   return {

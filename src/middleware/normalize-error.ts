@@ -21,7 +21,7 @@ import type { GatewayResult } from '../http/response.js';
 import type { CodeSpelling } from '../kms/errors.js';
 import { lastFour, maskRequestSecrets } from '../log.js';
 import { heldSecrets } from '../protocol/held-secrets.js';
-import type { KmsContext, RequestState } from './state.js';
+import type { KmsContext, RequestState } from '../request-state.js';
 
 /**
  * The request state as the core reads it, with the caller as the log names it: a caller key by

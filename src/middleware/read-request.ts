@@ -8,7 +8,7 @@ import { decodeParams, queryParams } from '../http/params.js';
 import { type GatewayEvent, toHttpRequest } from '../http/request.js';
 import type { GatewayResult } from '../http/response.js';
 import { isV3Request, refuseV3Passthrough, withV3Headers } from '../http/v3-headers.js';
-import type { KmsContext } from './state.js';
+import type { KmsContext } from '../request-state.js';
 
 export interface ReadRequestOptions {
   /** `sign` reads V3 headers; `passthrough` refuses V3; undefined (bad config) does neither */

@@ -3,7 +3,7 @@ import type { MiddlewareObj } from '@middy/core';
 import type { GatewayEvent } from '../http/request.js';
 import type { GatewayResult } from '../http/response.js';
 import { checkCall } from '../kms/call.js';
-import type { KmsContext } from './state.js';
+import type { KmsContext } from '../request-state.js';
 
 export interface ValidateCallOptions {
   readonly allowedActions: ReadonlySet<string> | undefined;

@@ -8,7 +8,7 @@ import type { GatewayEvent } from '../../src/http/request.js';
 import { type GatewayResult, gatewayResult } from '../../src/http/response.js';
 import { createLogger } from '../../src/log.js';
 import { accessLog } from '../../src/middleware/access-log.js';
-import type { KmsContext, RequestState } from '../../src/middleware/state.js';
+import type { KmsContext, RequestState } from '../../src/request-state.js';
 import { type CapturedLogs, captureLogs } from '../support/logs.js';
 
 type MiddyRequest = Request<GatewayEvent, GatewayResult, Error, KmsContext>;

@@ -10,7 +10,7 @@ import type { GatewayResult } from '../../src/http/response.js';
 import { gatewayError, KmsError } from '../../src/kms/envelope.js';
 import { createLogger } from '../../src/log.js';
 import { normalizeError } from '../../src/middleware/normalize-error.js';
-import type { KmsContext, RequestState } from '../../src/middleware/state.js';
+import type { KmsContext, RequestState } from '../../src/request-state.js';
 import { type CapturedLogs, captureLogs } from '../support/logs.js';
 
 type MiddyRequest = Request<GatewayEvent, GatewayResult, Error, KmsContext>;
