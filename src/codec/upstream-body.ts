@@ -3,14 +3,12 @@
  * XML (any root, with or without a declaration), found by sniffing the first character rather
  * than trusting Content-Type (gateways in front of KMS send HTML and wrong types).
  */
-
+import type { Format } from '../protocol/rpc.js';
 import { adopt, isRecord } from './typed.js';
 import { readXml, UnreadableXml } from './xml-read.js';
 
-export type WireFormat = 'JSON' | 'XML';
-
 export interface UpstreamBody {
-  readonly format: WireFormat;
+  readonly format: Format;
   /** the XML root element name; undefined for JSON */
   readonly root: string | undefined;
   /**

@@ -4,10 +4,11 @@
  * place that sends it and says what the request came to.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Format } from '../protocol/rpc.js';
 import { type EmulatorError, failure } from './errors.js';
 import { type Sent, send, sendHalf } from './exchange.js';
 import { type Fault, GARBAGE_BODY, htmlPage, padJson, withDoctype } from './faults.js';
-import { type Answer, CONTENT_TYPES, type Format } from './respond.js';
+import { type Answer, CONTENT_TYPES } from './respond.js';
 
 /** Bytes to send: a status, a body and its type, and the request id. */
 export interface Sending extends Sent {

@@ -3,8 +3,10 @@
  * action; with a state file, a save when the action may have changed the state. Gateway
  * failures answer in the `<Error>` shape, the action's in KMS's `<KMS>` shape.
  */
+
 import type { TypedObject } from '../codec/typed.js';
 import { toXmlDocument } from '../codec/xml-write.js';
+import type { Format } from '../protocol/rpc.js';
 import { ACTIONS } from './actions/index.js';
 import { EmulatorError, failure } from './errors.js';
 import { READ_ONLY_ACTIONS } from './persistence.js';
@@ -12,7 +14,6 @@ import {
   type Answer,
   type AnswerContext,
   CONTENT_TYPES,
-  type Format,
   gatewayError,
   kmsError,
   newRequestId,

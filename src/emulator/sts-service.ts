@@ -6,19 +6,14 @@
  *
  * Every failure answers in the gateway's `<Error>` shape, as STS's do.
  */
+
 import { createHash } from 'node:crypto';
 import type { TypedObject } from '../codec/typed.js';
 import { isRecord } from '../codec/typed.js';
+import type { Format } from '../protocol/rpc.js';
 import { formatArn, parseArn } from './arn.js';
 import { EmulatorError, failure } from './errors.js';
-import {
-  type Answer,
-  type AnswerContext,
-  type Format,
-  gatewayError,
-  newRequestId,
-  success,
-} from './respond.js';
+import { type Answer, type AnswerContext, gatewayError, newRequestId, success } from './respond.js';
 import type { Service } from './service.js';
 import type { TemporaryCredentials } from './sts-credentials.js';
 import type { Incoming, Verifier } from './verify.js';

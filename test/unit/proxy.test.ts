@@ -7,6 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { checkCall } from '../../src/kms/call.js';
 import { KmsError } from '../../src/kms/envelope.js';
+import type { Format } from '../../src/protocol/rpc.js';
 import { createProxy } from '../../src/proxy.js';
 import type { KmsContext } from '../../src/request-state.js';
 import { createCredentialProvider } from '../../src/upstream/credentials.js';
@@ -50,7 +51,7 @@ function proxyWith(env: Record<string, string> = {}) {
   return { proxy, seen };
 }
 
-function context(remainingMs: number | undefined, format: 'JSON' | 'XML' = 'JSON'): KmsContext {
+function context(remainingMs: number | undefined, format: Format = 'JSON'): KmsContext {
   const until = Date.now() + (remainingMs ?? 0);
   return {
     awsRequestId: 'lambda-1',
