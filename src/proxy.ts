@@ -8,8 +8,8 @@ import { renderSuccess } from './codec/render.js';
 import { NotRepresentableAsXml } from './codec/xml-write.js';
 import type { Config } from './config.js';
 import { upstreamDeadline, upstreamTrace } from './deadline.js';
-import type { GatewayEvent } from './http/request.js';
-import { type GatewayResult, gatewayResult } from './http/response.js';
+import type { ApiGatewayEvent } from './http/request.js';
+import { type ApiGatewayResult, apiGatewayResult } from './http/response.js';
 import { gatewayError } from './kms/envelope.js';
 import type { KmsContext } from './request-state.js';
 import type { KmsClient } from './upstream/kms-client.js';
@@ -21,10 +21,10 @@ export interface ProxyDeps {
 
 export function createProxy(deps: ProxyDeps) {
   return async (
-    _event: GatewayEvent,
+    _event: ApiGatewayEvent,
     context: KmsContext,
     options?: { signal?: AbortSignal },
-  ): Promise<GatewayResult> => {
+  ): Promise<ApiGatewayResult> => {
     const { call, negotiated, http } = context.kms;
     if (!call || !negotiated || !http) throw new Error('proxy: request state incomplete');
     const value = await deps.invoke({
@@ -50,6 +50,6 @@ export function createProxy(deps: ProxyDeps) {
         detail: `The upstream response cannot be written as XML: ${error.message}.`,
       });
     }
-    return gatewayResult(200, body, negotiated.mediaType, requestId);
+    return apiGatewayResult(200, body, negotiated.mediaType, requestId);
   };
 }

@@ -34,7 +34,7 @@ export interface FaultTarget {
   /** the real answer, in `format` (the action runs, and its changes are saved) */
   answer(format: Format): Promise<Answer>;
   /** the gateway's answer for `error` */
-  gatewayError(error: EmulatorError): Answer;
+  alibabaGatewayError(error: EmulatorError): Answer;
   /** resolves true after `ms`, false when the request is gone or the emulator closes first */
   wait(ms: number): Promise<boolean>;
 }
@@ -61,7 +61,7 @@ export async function deliveryFor(
       return (await target.wait(fault.ms)) ? real() : DROP;
     case 'status': {
       const code = fault.status === 500 ? 'InternalFailure' : 'ServiceUnavailableTemporary';
-      return asDelivery(target.gatewayError(failure(code)));
+      return asDelivery(target.alibabaGatewayError(failure(code)));
     }
     case 'drop':
       return DROP;

@@ -13,8 +13,8 @@ import { READ_ONLY_ACTIONS } from './persistence.js';
 import {
   type Answer,
   type AnswerContext,
+  alibabaGatewayError,
   CONTENT_TYPES,
-  gatewayError,
   kmsError,
   newRequestId,
   success,
@@ -37,7 +37,7 @@ export interface KmsServiceOptions {
 
 /** A RAM denial: the gateway shape, its fields in the same order, then AccessDeniedDetail. */
 function deniedAnswer(error: AccessDenied, ctx: AnswerContext): Answer {
-  const base = gatewayError(error, { ...ctx, format: 'JSON' });
+  const base = alibabaGatewayError(error, { ...ctx, format: 'JSON' });
   const fields: TypedObject = {
     ...(JSON.parse(base.body) as TypedObject),
     AccessDeniedDetail: { ...error.detail },
@@ -96,7 +96,7 @@ export class KmsService implements Service {
       return {
         answer:
           error instanceof EmulatorError
-            ? gatewayError(error, ctx)
+            ? alibabaGatewayError(error, ctx)
             : kmsError(failure('InternalFailure', undefined, error), ctx),
       };
     }

@@ -58,7 +58,8 @@ export function success(
   return answer(200, root, { ...fields, RequestId: ctx.requestId }, ctx);
 }
 
-export function gatewayError(error: EmulatorError, ctx: AnswerContext): Answer {
+/** What Alibaba's API gateway answers before KMS is reached (authentication, routing): `<Error>`. */
+export function alibabaGatewayError(error: EmulatorError, ctx: AnswerContext): Answer {
   return answer(
     error.status,
     'Error',

@@ -13,7 +13,13 @@ import { isRecord } from '../codec/typed.js';
 import type { Format } from '../protocol/rpc.js';
 import { formatArn, parseArn } from './arn.js';
 import { EmulatorError, failure } from './errors.js';
-import { type Answer, type AnswerContext, gatewayError, newRequestId, success } from './respond.js';
+import {
+  type Answer,
+  type AnswerContext,
+  alibabaGatewayError,
+  newRequestId,
+  success,
+} from './respond.js';
 import type { Service } from './service.js';
 import type { TemporaryCredentials } from './sts-credentials.js';
 import type { Incoming, Verifier } from './verify.js';
@@ -127,7 +133,7 @@ export class StsService implements Service {
   }
 
   internalFailure(format: Format): Answer {
-    return gatewayError(failure('InternalFailure'), this.context(format));
+    return alibabaGatewayError(failure('InternalFailure'), this.context(format));
   }
 
   async answer(incoming: Incoming, format: Format): Promise<Answer> {
@@ -139,7 +145,7 @@ export class StsService implements Service {
     } catch (error) {
       const failed =
         error instanceof EmulatorError ? error : failure('InternalFailure', undefined, error);
-      return gatewayError(failed, ctx);
+      return alibabaGatewayError(failed, ctx);
     }
   }
 

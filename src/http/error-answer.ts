@@ -16,7 +16,7 @@ import { createScrubber, type Scrubber, type SecretSet } from '../kms/scrub.js';
 import type { Params } from '../protocol/rpc.js';
 import { DEFAULT_JSON, type Negotiated, negotiate } from './negotiate.js';
 import type { HttpRequest } from './request.js';
-import { type GatewayResult, gatewayResult } from './response.js';
+import { type ApiGatewayResult, apiGatewayResult } from './response.js';
 
 /** What the upstream call did, as far as it got (the proxy's trace). */
 export interface UpstreamFacts {
@@ -66,7 +66,7 @@ export interface FailureSummary {
 }
 
 export interface NormalizedFailure {
-  readonly response: GatewayResult;
+  readonly response: ApiGatewayResult;
   /** in the order to write them */
   readonly lines: readonly LogLine[];
   readonly summary: FailureSummary;
@@ -277,7 +277,7 @@ export function normalizeFailure(
     gatewayHost: state?.http?.domainName ?? 'localhost',
     spelling: options.spelling,
   });
-  const response = gatewayResult(
+  const response = apiGatewayResult(
     envelope.HttpStatus,
     renderEnvelope(envelope, negotiated.format),
     negotiated.mediaType,
@@ -324,6 +324,6 @@ export const FALLBACK_SUMMARY: FailureSummary = {
 };
 
 /** The answer when normalizing itself failed: a fixed InternalFailure envelope. */
-export function fallbackAnswer(): GatewayResult {
-  return gatewayResult(500, FALLBACK_BODY, DEFAULT_JSON.mediaType, '');
+export function fallbackAnswer(): ApiGatewayResult {
+  return apiGatewayResult(500, FALLBACK_BODY, DEFAULT_JSON.mediaType, '');
 }

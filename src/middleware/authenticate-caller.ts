@@ -9,8 +9,8 @@ import type { CallerStore } from '../callers/caller-store.js';
 import type { NonceStore } from '../callers/nonce-store.js';
 import { UNRESTRICTED } from '../callers/policy.js';
 import type { CallerAuth } from '../config.js';
-import type { GatewayEvent } from '../http/request.js';
-import type { GatewayResult } from '../http/response.js';
+import type { ApiGatewayEvent } from '../http/request.js';
+import type { ApiGatewayResult } from '../http/response.js';
 import { checkRoute } from '../kms/call.js';
 import { gatewayError } from '../kms/envelope.js';
 import type { KmsContext } from '../request-state.js';
@@ -29,7 +29,7 @@ const LOOKUP_TIMEOUT_MS = 3_000;
 
 export function authenticateCaller(
   options: AuthenticateCallerOptions,
-): MiddlewareObj<GatewayEvent, GatewayResult, Error, KmsContext> {
+): MiddlewareObj<ApiGatewayEvent, ApiGatewayResult, Error, KmsContext> {
   // Before-middlewares run outside Middy's early-timeout guard: every wait here is bounded.
   const lookupSignal = (context: KmsContext) => {
     const remaining = context.getRemainingTimeInMillis?.() ?? LOOKUP_TIMEOUT_MS;

@@ -5,8 +5,8 @@
 import type { MiddlewareObj } from '@middy/core';
 import { checkForwardable } from '../http/forwardable.js';
 import { decodeParams, queryParams } from '../http/params.js';
-import { type GatewayEvent, toHttpRequest } from '../http/request.js';
-import type { GatewayResult } from '../http/response.js';
+import { type ApiGatewayEvent, toHttpRequest } from '../http/request.js';
+import type { ApiGatewayResult } from '../http/response.js';
 import { isV3Request, refuseV3Passthrough, withV3Headers } from '../http/v3-headers.js';
 import type { KmsContext } from '../request-state.js';
 
@@ -17,7 +17,7 @@ export interface ReadRequestOptions {
 
 export function readRequest(
   options: ReadRequestOptions,
-): MiddlewareObj<GatewayEvent, GatewayResult, Error, KmsContext> {
+): MiddlewareObj<ApiGatewayEvent, ApiGatewayResult, Error, KmsContext> {
   return {
     before: ({ event, context }) => {
       const http = toHttpRequest(event, context.awsRequestId);
