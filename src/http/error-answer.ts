@@ -9,6 +9,7 @@
  * (LOG_LIMITS): what the upstream or the caller sent can make a line neither leak nor grow.
  */
 import { renderEnvelope } from '../codec/render.js';
+import { isRecord } from '../codec/typed.js';
 import { type ErrorOrigin, gatewayError, KmsError, toEnvelope } from '../kms/envelope.js';
 import type { CodeSpelling } from '../kms/errors.js';
 import { bounded, lastFour, SECRET_FIELDS } from '../kms/redact.js';
@@ -189,9 +190,9 @@ function cleaned(fields: Record<string, unknown>, scrub: Scrubber): Record<strin
       value.forEach((_, i) => {
         visit(value, i, max);
       });
-    } else if (typeof value === 'object' && value !== null) {
+    } else if (isRecord(value)) {
       for (const child of Object.keys(value)) {
-        visit(value as Record<string, unknown>, child, LIMIT_OF[child] ?? LOG_LIMITS.short);
+        visit(value, child, LIMIT_OF[child] ?? LOG_LIMITS.short);
       }
     }
   };
