@@ -48,6 +48,7 @@ export function createProxy(deps: ProxyDeps) {
         hostId: trace.host,
         reason: error.message,
         detail: `The upstream response cannot be written as XML: ${error.message}.`,
+        cause: error,
       });
     }
     return apiGatewayResult(200, body, negotiated.mediaType, requestId);

@@ -21,8 +21,11 @@ export interface UpstreamBody {
 /** The upstream body is not a readable KMS answer; `reason` is safe to show (never body text). */
 export class UnreadableBody extends Error {
   override readonly name = 'UnreadableBody';
-  constructor(readonly reason: string) {
-    super(reason);
+  constructor(
+    readonly reason: string,
+    options?: ErrorOptions,
+  ) {
+    super(reason, options);
   }
 }
 
@@ -32,8 +35,8 @@ export function readUpstreamBody(bytes: Uint8Array): UpstreamBody {
   let text: string;
   try {
     text = utf8.decode(bytes);
-  } catch {
-    throw new UnreadableBody('not UTF-8 text');
+  } catch (error) {
+    throw new UnreadableBody('not UTF-8 text', { cause: error });
   }
   // Most answers start with their first character; the regex is for leading whitespace.
   const head = text.charAt(0);
@@ -42,8 +45,8 @@ export function readUpstreamBody(bytes: Uint8Array): UpstreamBody {
     let value: unknown;
     try {
       value = JSON.parse(text);
-    } catch {
-      throw new UnreadableBody('malformed JSON');
+    } catch (error) {
+      throw new UnreadableBody('malformed JSON', { cause: error });
     }
     if (!isRecord(value)) throw new UnreadableBody('JSON that is not an object');
     return { format: 'JSON', root: undefined, content: adopt(value) };
@@ -54,7 +57,7 @@ export function readUpstreamBody(bytes: Uint8Array): UpstreamBody {
       // An empty root (<KMS/>) parses as "": treat it as an empty object.
       return { format: 'XML', root, content: adopt(isRecord(content) ? content : {}) };
     } catch (error) {
-      if (error instanceof UnreadableXml) throw new UnreadableBody(error.message);
+      if (error instanceof UnreadableXml) throw new UnreadableBody(error.message, { cause: error });
       throw error;
     }
   }

@@ -44,6 +44,7 @@ export function authenticateCaller(
       throw gatewayError('InternalFailure', {
         origin: 'internal',
         reason: `callers directory: ${(error as Error).message}`,
+        cause: error,
       });
     }
   };

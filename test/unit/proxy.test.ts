@@ -4,6 +4,7 @@
  * rendered in the negotiated format. Real KMS client, scripted upstream over HTTP.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { NotRepresentableAsXml } from '../../src/codec/xml-write.js';
 import { loadConfig } from '../../src/config.js';
 import { checkCall } from '../../src/kms/call.js';
 import { KmsError } from '../../src/kms/envelope.js';
@@ -160,6 +161,7 @@ describe('the answer', () => {
     expect((error as KmsError).message).toMatch(
       /^Internal Failure\. The upstream response cannot be written as XML: .+\.$/,
     );
+    expect((error as KmsError).cause).toBeInstanceOf(NotRepresentableAsXml);
   });
 
   it('an incomplete request state is a bug, not a call', async () => {
