@@ -19,6 +19,11 @@ export interface ProxyDeps {
   readonly invoke: KmsClient;
 }
 
+/**
+ * The Middy handler: calls KMS and answers in the negotiated format; it rejects as `@throws` says.
+ * @throws KmsError what the KMS client throws, or 500 InternalFailure for a success XML cannot
+ *   carry
+ */
 export function createProxy(deps: ProxyDeps) {
   return async (
     _event: ApiGatewayEvent,

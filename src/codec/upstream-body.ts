@@ -31,6 +31,9 @@ export class UnreadableBody extends Error {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
+/**
+ * @throws UnreadableBody when the bytes are not UTF-8, or neither a JSON object nor well-formed XML
+ */
 export function readUpstreamBody(bytes: Uint8Array): UpstreamBody {
   let text: string;
   try {

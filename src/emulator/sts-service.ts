@@ -76,6 +76,7 @@ export function isRoleArn(text: string): boolean {
 /**
  * Throws a RangeError naming what is wrong with STS options, `accessKeyIds` being the emulator's
  * AccessKeys (a role naming another would silently refuse everyone).
+ * @throws RangeError naming the option that is wrong
  */
 export function checkStsOptions(options: StsOptions, accessKeyIds: readonly string[]): void {
   const min = options.minDurationSeconds ?? STS_MIN_DURATION;

@@ -27,6 +27,11 @@ export interface AuthenticateCallerOptions {
 /** How long a request may wait for the callers directory or the nonce store. */
 const LOOKUP_TIMEOUT_MS = 3_000;
 
+/**
+ * Who is calling, by KMS_CALLER_AUTH; its `before` rejects as `@throws` says.
+ * @throws KmsError the documented refusal (see `authenticateSignature`), 500 InternalFailure
+ *   when no callers directory can be read
+ */
 export function authenticateCaller(
   options: AuthenticateCallerOptions,
 ): MiddlewareObj<ApiGatewayEvent, ApiGatewayResult, Error, KmsContext> {

@@ -6,6 +6,10 @@ import type { ApiGatewayResult } from '../http/response.js';
 import { gatewayError } from '../kms/envelope.js';
 import type { KmsContext } from '../request-state.js';
 
+/**
+ * The format of the answer; its `before` throws as `@throws` says.
+ * @throws KmsError InvalidParameter for a bad Format, Unsupported.Format when Accept excludes both
+ */
 export function negotiateFormat(): MiddlewareObj<
   ApiGatewayEvent,
   ApiGatewayResult,

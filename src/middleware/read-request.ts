@@ -15,6 +15,11 @@ export interface ReadRequestOptions {
   readonly mode: 'sign' | 'passthrough' | undefined;
 }
 
+/**
+ * The request, translated once: its `before` throws as `@throws` says.
+ * @throws KmsError what `decodeParams` throws for a body or query that cannot be read; in
+ *   passthrough mode, the refusal of a V3 request or of a query that cannot be forwarded as is
+ */
 export function readRequest(
   options: ReadRequestOptions,
 ): MiddlewareObj<ApiGatewayEvent, ApiGatewayResult, Error, KmsContext> {

@@ -88,6 +88,11 @@ async function credentialsBy(provider: CredentialProvider, deadline: number) {
   }
 }
 
+/**
+ * The KMS call for one request; the returned function rejects as `@throws` says.
+ * @throws KmsError for every failure: the upstream's error as KMS said it, 503 for a transport
+ *   failure or the deadline, 500 InternalFailure for credentials that cannot be had
+ */
 export function createKmsClient(deps: KmsClientDeps) {
   const { config, http } = deps;
   const random = deps.random ?? Math.random;
