@@ -8,6 +8,7 @@ import type { CallerSource } from './callers/caller-store.js';
 import { ACTIONS, REGION_ENDPOINTS } from './kms/actions.generated.js';
 import type { CodeSpelling } from './kms/errors.js';
 import type { Credentials } from './protocol/credentials.js';
+import type { Format } from './protocol/rpc.js';
 
 export type Mode = 'sign' | 'passthrough';
 
@@ -39,7 +40,7 @@ export interface Config {
   /** scheme://host[:port], never changed by anything the caller sends */
   readonly endpoint: URL;
   readonly signatureVersion: 'v1' | 'v3';
-  readonly upstreamFormat: 'JSON' | 'XML';
+  readonly upstreamFormat: Format;
   readonly timeoutMs: number;
   readonly maxBodyBytes: number;
   readonly maxAttempts: number;

@@ -4,8 +4,7 @@
  * kept back to answer in.
  */
 import type { Config } from './config.js';
-import type { KmsContext } from './middleware/state.js';
-import type { UpstreamTrace } from './upstream/kms-client.js';
+import type { KmsContext, UpstreamTrace } from './request-state.js';
 
 export function upstreamDeadline(context: KmsContext, config: Config): number {
   if (context.kms.deadline === undefined) {

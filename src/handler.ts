@@ -17,8 +17,8 @@ import { createCallerStore } from './callers/caller-store.js';
 import { memoryNonces } from './callers/nonce-store.js';
 import { type Config, loadConfig } from './config.js';
 import { queryParams } from './http/params.js';
-import { type GatewayEvent, toHttpRequest } from './http/request.js';
-import type { GatewayResult } from './http/response.js';
+import { type ApiGatewayEvent, toHttpRequest } from './http/request.js';
+import type { ApiGatewayResult } from './http/response.js';
 import { gatewayError } from './kms/envelope.js';
 import { createLogger } from './log.js';
 import { accessLog } from './middleware/access-log.js';
@@ -28,20 +28,20 @@ import { operatorMetrics } from './middleware/metrics.js';
 import { negotiateFormat } from './middleware/negotiate-format.js';
 import { normalizeError } from './middleware/normalize-error.js';
 import { readRequest } from './middleware/read-request.js';
-import type { KmsContext } from './middleware/state.js';
 import { validateCall } from './middleware/validate-call.js';
 import { createProxy } from './proxy.js';
+import type { KmsContext } from './request-state.js';
 import { createCredentialProvider } from './upstream/credentials.js';
 import { createHttpClient } from './upstream/http-client.js';
 import { createKmsClient } from './upstream/kms-client.js';
 
 export type Handler = (
-  event: GatewayEvent,
+  event: ApiGatewayEvent,
   context: import('aws-lambda').Context,
-) => Promise<GatewayResult>;
+) => Promise<ApiGatewayResult>;
 
 function baseStack(logger: Logger) {
-  return middy<GatewayEvent, GatewayResult, Error, KmsContext>({
+  return middy<ApiGatewayEvent, ApiGatewayResult, Error, KmsContext>({
     // Middy's own deadline guard, inside the upstream margin: an envelope, never a bare 504.
     timeoutEarlyInMillis: 250,
   })

@@ -6,6 +6,7 @@
  * secrets, and bounds every string and list. Whole events are never logged.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
+import { isRecord } from './codec/typed.js';
 import { lastFour, SECRET_FIELDS } from './kms/redact.js';
 import { createScrubber, loggable, type Scrubber, type SecretSet } from './kms/scrub.js';
 import { heldSecrets, heldVersion } from './protocol/held-secrets.js';
@@ -92,13 +93,7 @@ class EventlessLogger extends Logger {
 export function readDottedPath(path: string, data: unknown): unknown {
   let value = data;
   for (const key of path.split('.')) {
-    value =
-      typeof value === 'object' &&
-      value !== null &&
-      !Array.isArray(value) &&
-      Object.hasOwn(value, key)
-        ? (value as Record<string, unknown>)[key]
-        : null;
+    value = isRecord(value) && Object.hasOwn(value, key) ? value[key] : null;
   }
   return value;
 }

@@ -8,10 +8,10 @@ import { renderSuccess } from './codec/render.js';
 import { NotRepresentableAsXml } from './codec/xml-write.js';
 import type { Config } from './config.js';
 import { upstreamDeadline, upstreamTrace } from './deadline.js';
-import type { GatewayEvent } from './http/request.js';
-import { type GatewayResult, gatewayResult } from './http/response.js';
+import type { ApiGatewayEvent } from './http/request.js';
+import { type ApiGatewayResult, apiGatewayResult } from './http/response.js';
 import { gatewayError } from './kms/envelope.js';
-import type { KmsContext } from './middleware/state.js';
+import type { KmsContext } from './request-state.js';
 import type { KmsClient } from './upstream/kms-client.js';
 
 export interface ProxyDeps {
@@ -19,12 +19,17 @@ export interface ProxyDeps {
   readonly invoke: KmsClient;
 }
 
+/**
+ * The Middy handler: calls KMS and answers in the negotiated format; it rejects as `@throws` says.
+ * @throws KmsError what the KMS client throws, or 500 InternalFailure for a success XML cannot
+ *   carry
+ */
 export function createProxy(deps: ProxyDeps) {
   return async (
-    _event: GatewayEvent,
+    _event: ApiGatewayEvent,
     context: KmsContext,
     options?: { signal?: AbortSignal },
-  ): Promise<GatewayResult> => {
+  ): Promise<ApiGatewayResult> => {
     const { call, negotiated, http } = context.kms;
     if (!call || !negotiated || !http) throw new Error('proxy: request state incomplete');
     const value = await deps.invoke({
@@ -48,8 +53,9 @@ export function createProxy(deps: ProxyDeps) {
         hostId: trace.host,
         reason: error.message,
         detail: `The upstream response cannot be written as XML: ${error.message}.`,
+        cause: error,
       });
     }
-    return gatewayResult(200, body, negotiated.mediaType, requestId);
+    return apiGatewayResult(200, body, negotiated.mediaType, requestId);
   };
 }

@@ -16,7 +16,10 @@ export class SecretUnavailable extends Error {
 
 type Sender = { send(command: unknown, options: { abortSignal: AbortSignal }): Promise<unknown> };
 
-/** Reads the `SecretString` of a secret. */
+/**
+ * Reads the `SecretString` of a secret.
+ * @throws SecretUnavailable when the secret cannot be read or holds no SecretString
+ */
 export type SecretReader = (secretId: string, signal: AbortSignal) => Promise<string>;
 
 /**

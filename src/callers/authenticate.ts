@@ -27,13 +27,14 @@ function refusal(error: SignatureRejected, request: SignedRequest) {
       return gatewayError('MissingParameter', {
         parameter: error.parameter ?? 'Signature',
         reason,
+        cause: error,
         ...(isUnsigned(request) ? { detail: UNSIGNED_DETAIL } : {}),
       });
     case 'InvalidVersion':
       // The gateway's own answer to a bad Version, signed or not.
-      return gatewayError('InvalidParameter', { parameter: 'Version', reason });
+      return gatewayError('InvalidParameter', { parameter: 'Version', reason, cause: error });
     default:
-      return gatewayError(error.code, { reason });
+      return gatewayError(error.code, { reason, cause: error });
   }
 }
 
@@ -69,6 +70,7 @@ export async function authenticateSignature(
       origin: 'internal',
       reason: `nonce store: ${(error as Error).message}`,
       detail: 'Replay protection could not be checked.',
+      cause: error,
     });
   }
   if (!fresh) throw gatewayError('SignatureNonceUsed', { reason: 'caller nonce replayed' });

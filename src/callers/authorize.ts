@@ -27,7 +27,10 @@ import {
   secretRef,
 } from './policy.js';
 
-/** KMS, asked as the function; undefined in passthrough mode, where it cannot ask. */
+/**
+ * KMS, asked as the function; undefined in passthrough mode, where it cannot ask.
+ * @throws KmsError when KMS refuses or cannot answer a look-up
+ */
 export interface KeyResolver {
   /** the key id an alias names (DescribeKey) */
   keyOfAlias(alias: string): Promise<string | undefined>;

@@ -116,8 +116,8 @@ export function readCallerDocument(json: string): CallerDirectory {
   let document: unknown;
   try {
     document = JSON.parse(json);
-  } catch {
-    throw new InvalidCallerDocument('the callers document is not JSON');
+  } catch (error) {
+    throw new InvalidCallerDocument('the callers document is not JSON', { cause: error });
   }
   if (!Array.isArray(document))
     throw new InvalidCallerDocument('the callers document must be a JSON array');

@@ -3,16 +3,15 @@
  * has the documented root `<{Action}Response>`; the envelope's XML root is `<KMS>`.
  */
 import type { ErrorEnvelope } from '../kms/envelope.js';
+import type { Format } from '../protocol/rpc.js';
 import type { TypedObject } from './typed.js';
 import { toXmlDocument, xmlSafe } from './xml-write.js';
 
-export type BodyFormat = 'JSON' | 'XML';
-
-export function renderSuccess(action: string, value: TypedObject, format: BodyFormat): string {
+export function renderSuccess(action: string, value: TypedObject, format: Format): string {
   return format === 'XML' ? toXmlDocument(`${action}Response`, value) : JSON.stringify(value);
 }
 
-export function renderEnvelope(envelope: ErrorEnvelope, format: BodyFormat): string {
+export function renderEnvelope(envelope: ErrorEnvelope, format: Format): string {
   // Built field by field so the order is always HttpStatus, Code, Message, RequestId, HostId.
   const ordered = {
     HttpStatus: envelope.HttpStatus,

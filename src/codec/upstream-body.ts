@@ -3,14 +3,12 @@
  * XML (any root, with or without a declaration), found by sniffing the first character rather
  * than trusting Content-Type (gateways in front of KMS send HTML and wrong types).
  */
-
+import type { Format } from '../protocol/rpc.js';
 import { adopt, isRecord } from './typed.js';
 import { readXml, UnreadableXml } from './xml-read.js';
 
-export type WireFormat = 'JSON' | 'XML';
-
 export interface UpstreamBody {
-  readonly format: WireFormat;
+  readonly format: Format;
   /** the XML root element name; undefined for JSON */
   readonly root: string | undefined;
   /**
@@ -23,19 +21,25 @@ export interface UpstreamBody {
 /** The upstream body is not a readable KMS answer; `reason` is safe to show (never body text). */
 export class UnreadableBody extends Error {
   override readonly name = 'UnreadableBody';
-  constructor(readonly reason: string) {
-    super(reason);
+  constructor(
+    readonly reason: string,
+    options?: ErrorOptions,
+  ) {
+    super(reason, options);
   }
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
+/**
+ * @throws UnreadableBody when the bytes are not UTF-8, or neither a JSON object nor well-formed XML
+ */
 export function readUpstreamBody(bytes: Uint8Array): UpstreamBody {
   let text: string;
   try {
     text = utf8.decode(bytes);
-  } catch {
-    throw new UnreadableBody('not UTF-8 text');
+  } catch (error) {
+    throw new UnreadableBody('not UTF-8 text', { cause: error });
   }
   // Most answers start with their first character; the regex is for leading whitespace.
   const head = text.charAt(0);
@@ -44,8 +48,8 @@ export function readUpstreamBody(bytes: Uint8Array): UpstreamBody {
     let value: unknown;
     try {
       value = JSON.parse(text);
-    } catch {
-      throw new UnreadableBody('malformed JSON');
+    } catch (error) {
+      throw new UnreadableBody('malformed JSON', { cause: error });
     }
     if (!isRecord(value)) throw new UnreadableBody('JSON that is not an object');
     return { format: 'JSON', root: undefined, content: adopt(value) };
@@ -56,7 +60,7 @@ export function readUpstreamBody(bytes: Uint8Array): UpstreamBody {
       // An empty root (<KMS/>) parses as "": treat it as an empty object.
       return { format: 'XML', root, content: adopt(isRecord(content) ? content : {}) };
     } catch (error) {
-      if (error instanceof UnreadableXml) throw new UnreadableBody(error.message);
+      if (error instanceof UnreadableXml) throw new UnreadableBody(error.message, { cause: error });
       throw error;
     }
   }

@@ -48,7 +48,10 @@ export function readXml(text: string): XmlDocument {
   return read;
 }
 
-/** `read()`, which reads XML; when it needed the general reader, loads it and reads again. */
+/**
+ * `read()`, which reads XML; when it needed the general reader, loads it and reads again.
+ * @throws what `read` throws, but for the general reader not being loaded yet
+ */
 export async function withGeneralXml<T>(read: () => T): Promise<T> {
   try {
     return read();

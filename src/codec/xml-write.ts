@@ -40,6 +40,9 @@ export function xmlSafe(text: string): string {
   return holdsForbidden(text) ? text.replace(new RegExp(FORBIDDEN.source, 'g'), '\uFFFD') : text;
 }
 
+/**
+ * @throws NotRepresentableAsXml when the text holds a character XML 1.0 cannot carry
+ */
 export function escapeText(text: string): string {
   if (holdsForbidden(text)) {
     throw new NotRepresentableAsXml('text holds a character XML 1.0 cannot carry');

@@ -242,6 +242,7 @@ const TOP_FIELDS = [
 /**
  * EmulatorOptions from a parsed config file; throws an Error naming the field path. `baseDir`
  * is where a relative `statePath` is taken from.
+ * @throws ConfigProblem naming the field that is wrong
  */
 export function parseEmulatorConfig(value: unknown, baseDir = process.cwd()): EmulatorOptions {
   const fields = object(value, '', TOP_FIELDS);
@@ -292,7 +293,10 @@ export function parseEmulatorConfig(value: unknown, baseDir = process.cwd()): Em
   return options;
 }
 
-/** EmulatorOptions from a JSON config file; throws an Error naming the file and the field. */
+/**
+ * EmulatorOptions from a JSON config file; throws an Error naming the file and the field.
+ * @throws Error naming the file and the field, caused by what failed
+ */
 export function loadEmulatorConfig(path: string): EmulatorOptions {
   let text: string;
   try {

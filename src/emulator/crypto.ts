@@ -38,6 +38,7 @@ export type EncryptionContext = Readonly<Record<string, string>>;
 /**
  * An `EncryptionContext` parameter as a string map; undefined when absent or empty text.
  * Throws when it is not a JSON object of strings.
+ * @throws TypeError when it is not a JSON object of strings
  */
 export function parseEncryptionContext(text: string | undefined): EncryptionContext | undefined {
   if (text === undefined || text === '') return undefined;
@@ -68,6 +69,9 @@ export interface Envelope {
   readonly tag: Buffer;
 }
 
+/**
+ * @throws RangeError when the key version id is not 36 bytes
+ */
 export function seal(
   material: Buffer,
   keyVersionId: string,

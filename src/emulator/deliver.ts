@@ -4,10 +4,11 @@
  * place that sends it and says what the request came to.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Format } from '../protocol/rpc.js';
 import { type EmulatorError, failure } from './errors.js';
 import { type Sent, send, sendHalf } from './exchange.js';
 import { type Fault, GARBAGE_BODY, htmlPage, padJson, withDoctype } from './faults.js';
-import { type Answer, CONTENT_TYPES, type Format } from './respond.js';
+import { type Answer, CONTENT_TYPES } from './respond.js';
 
 /** Bytes to send: a status, a body and its type, and the request id. */
 export interface Sending extends Sent {
@@ -33,7 +34,7 @@ export interface FaultTarget {
   /** the real answer, in `format` (the action runs, and its changes are saved) */
   answer(format: Format): Promise<Answer>;
   /** the gateway's answer for `error` */
-  gatewayError(error: EmulatorError): Answer;
+  alibabaGatewayError(error: EmulatorError): Answer;
   /** resolves true after `ms`, false when the request is gone or the emulator closes first */
   wait(ms: number): Promise<boolean>;
 }
@@ -60,7 +61,7 @@ export async function deliveryFor(
       return (await target.wait(fault.ms)) ? real() : DROP;
     case 'status': {
       const code = fault.status === 500 ? 'InternalFailure' : 'ServiceUnavailableTemporary';
-      return asDelivery(target.gatewayError(failure(code)));
+      return asDelivery(target.alibabaGatewayError(failure(code)));
     }
     case 'drop':
       return DROP;

@@ -29,7 +29,10 @@ const MAX_OVERSIZE_BYTES = 64 * 1024 * 1024;
 const isInteger = (value: unknown, min: number, max: number): value is number =>
   typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
 
-/** A checked copy of `value` as a Fault; throws TypeError saying what is wrong. */
+/**
+ * A checked copy of `value` as a Fault; throws TypeError saying what is wrong.
+ * @throws TypeError saying what is wrong
+ */
 export function parseFault(value: unknown): Fault {
   if (!isRecord(value)) throw new TypeError('fault must be an object');
   switch (value.kind) {
@@ -69,6 +72,9 @@ export function parseFault(value: unknown): Fault {
   }
 }
 
+/**
+ * @throws TypeError saying what is wrong
+ */
 export function parseScope(value: { accessKeyId?: unknown; times?: unknown }): FaultScope {
   const scope: FaultScope = {};
   if (value.accessKeyId !== undefined) {

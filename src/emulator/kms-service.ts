@@ -3,17 +3,18 @@
  * action; with a state file, a save when the action may have changed the state. Gateway
  * failures answer in the `<Error>` shape, the action's in KMS's `<KMS>` shape.
  */
+
 import type { TypedObject } from '../codec/typed.js';
 import { toXmlDocument } from '../codec/xml-write.js';
+import type { Format } from '../protocol/rpc.js';
 import { ACTIONS } from './actions/index.js';
 import { EmulatorError, failure } from './errors.js';
 import { READ_ONLY_ACTIONS } from './persistence.js';
 import {
   type Answer,
   type AnswerContext,
+  alibabaGatewayError,
   CONTENT_TYPES,
-  type Format,
-  gatewayError,
   kmsError,
   newRequestId,
   success,
@@ -36,7 +37,7 @@ export interface KmsServiceOptions {
 
 /** A RAM denial: the gateway shape, its fields in the same order, then AccessDeniedDetail. */
 function deniedAnswer(error: AccessDenied, ctx: AnswerContext): Answer {
-  const base = gatewayError(error, { ...ctx, format: 'JSON' });
+  const base = alibabaGatewayError(error, { ...ctx, format: 'JSON' });
   const fields: TypedObject = {
     ...(JSON.parse(base.body) as TypedObject),
     AccessDeniedDetail: { ...error.detail },
@@ -95,7 +96,7 @@ export class KmsService implements Service {
       return {
         answer:
           error instanceof EmulatorError
-            ? gatewayError(error, ctx)
+            ? alibabaGatewayError(error, ctx)
             : kmsError(failure('InternalFailure', undefined, error), ctx),
       };
     }

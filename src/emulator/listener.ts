@@ -12,7 +12,7 @@ import { failure } from './errors.js';
 import { type Body, parseTarget, readBody, sendAnswer, toIncoming } from './exchange.js';
 import type { FaultBook } from './faults.js';
 import type { RequestLog } from './request-log.js';
-import { gatewayError } from './respond.js';
+import { alibabaGatewayError } from './respond.js';
 import type { Service } from './service.js';
 import { type Claim, claimOf, type Incoming } from './verify.js';
 
@@ -68,12 +68,12 @@ function deliveryOf(
   const { service, faults, naps } = options;
   if (body.tooLarge) {
     const error = failure('ParseRequestParameterException');
-    return asDelivery(gatewayError(error, service.context(claim.format)));
+    return asDelivery(alibabaGatewayError(error, service.context(claim.format)));
   }
   return deliveryFor(faults.take(claim.accessKeyId), {
     format: claim.format,
     answer: (format) => service.answer(incoming, format),
-    gatewayError: (error) => gatewayError(error, service.context(claim.format)),
+    alibabaGatewayError: (error) => alibabaGatewayError(error, service.context(claim.format)),
     wait: async (ms) => (await naps.sleep(ms)) && !req.socket.destroyed,
   });
 }

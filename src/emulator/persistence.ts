@@ -103,6 +103,7 @@ const RECORD_CHECKS: Readonly<Record<string, (item: Record<string, unknown>) => 
  * The data in a state file's text, checked; throws an Error naming `file` and what is wrong.
  * Fields the state has today may be missing (an older file); unknown ones are refused, since a
  * misspelled `keys` would otherwise load as no keys and be saved over.
+ * @throws Error naming the file, when it is not the state file's shape
  */
 export function parseStateFile(text: string, file: string): Partial<EmulatorData> {
   const fail = (problem: string, cause?: unknown): never => {
@@ -133,7 +134,10 @@ export function parseStateFile(text: string, file: string): Partial<EmulatorData
   return parsed as Partial<EmulatorData>;
 }
 
-/** The state file's data, or undefined when there is no file yet. */
+/**
+ * The state file's data, or undefined when there is no file yet.
+ * @throws Error naming the file when it exists but cannot be read or parsed
+ */
 export async function readStateFile(file: string): Promise<Partial<EmulatorData> | undefined> {
   let text: string;
   try {

@@ -136,7 +136,10 @@ export interface StateOptions {
 
 export const emptyData = (): EmulatorData => ({ keys: [], aliases: [], secrets: [] });
 
-/** The failure for using a key that is not Enabled, if any. */
+/**
+ * The failure for using a key that is not Enabled, if any.
+ * @throws EmulatorError Rejected.Disabled, Rejected.PendingDeletion or Rejected.PendingImport
+ */
 export function assertUsable(key: KeyRecord): void {
   if (key.KeyState === 'Disabled') throw failure('Rejected.Disabled');
   if (key.KeyState === 'PendingDeletion') throw failure('Rejected.PendingDeletion');

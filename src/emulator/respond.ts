@@ -6,9 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import type { TypedObject } from '../codec/typed.js';
 import { toXmlDocument } from '../codec/xml-write.js';
+import type { Format } from '../protocol/rpc.js';
 import type { EmulatorError } from './errors.js';
-
-export type Format = 'JSON' | 'XML';
 
 export const CONTENT_TYPES: Readonly<Record<Format, string>> = {
   JSON: 'application/json;charset=utf-8',
@@ -59,7 +58,8 @@ export function success(
   return answer(200, root, { ...fields, RequestId: ctx.requestId }, ctx);
 }
 
-export function gatewayError(error: EmulatorError, ctx: AnswerContext): Answer {
+/** What Alibaba's API gateway answers before KMS is reached (authentication, routing): `<Error>`. */
+export function alibabaGatewayError(error: EmulatorError, ctx: AnswerContext): Answer {
   return answer(
     error.status,
     'Error',

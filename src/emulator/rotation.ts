@@ -22,7 +22,10 @@ export const KEY_ROTATION: RotationRange = {
 /** Secrets: 6 to 8,760 hours. */
 export const SECRET_ROTATION: RotationRange = { minSeconds: 6 * 3600, maxSeconds: 8760 * 3600 };
 
-/** The interval in seconds, or InvalidParameter RotationInterval when unreadable or out of range. */
+/**
+ * The interval in seconds, or InvalidParameter RotationInterval when unreadable or out of range.
+ * @throws EmulatorError InvalidParameter RotationInterval
+ */
 export function rotationSeconds(interval: string, range: RotationRange): number {
   const match = /^(\d{1,10})([dhms])$/.exec(interval);
   const unit = match ? UNITS[match[2] as string] : undefined;

@@ -113,6 +113,10 @@ function listenSts(sts: StsOptions, shared: Shared): Promise<Listener> {
   return listen({ port: sts.port ?? 0, service, faults, log, naps, admin: false });
 }
 
+/**
+ * @throws RangeError for unusable STS options
+ * @throws Error when a listener cannot start (a port in use), after closing the one that had
+ */
 export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
   const region = options.region ?? 'cn-hangzhou';
   const accountId = options.accountId ?? '1234567890123456';

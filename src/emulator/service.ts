@@ -1,5 +1,6 @@
 /** What a listener serves: the emulated KMS, or the emulated STS. */
-import type { Answer, AnswerContext, Format } from './respond.js';
+import type { Format } from '../protocol/rpc.js';
+import type { Answer, AnswerContext } from './respond.js';
 import type { Incoming } from './verify.js';
 
 export interface Service {

@@ -116,11 +116,17 @@ const MAX_IMPORT_TOKENS = 10;
 /** AES-256 keys; the others (RSA_2048, EC_P256) are asymmetric. */
 export const isSymmetric = (key: KeyRecord): boolean => key.KeySpec === SYMMETRIC_SPEC;
 
-/** A key rotation interval in seconds; InvalidParameter RotationInterval. */
+/**
+ * A key rotation interval in seconds; InvalidParameter RotationInterval.
+ * @throws EmulatorError InvalidParameter RotationInterval
+ */
 export const keyRotationSeconds = (interval: string): number =>
   rotationSeconds(interval, KEY_ROTATION);
 
-/** Checks tags as TagResource and CreateKey take them; failures name `parameter`. */
+/**
+ * Checks tags as TagResource and CreateKey take them; failures name `parameter`.
+ * @throws EmulatorError InvalidParameter `parameter`
+ */
 export function checkTags(tags: readonly Tag[], parameter: string): void {
   const seen = new Set<string>();
   for (const tag of tags) {

@@ -6,16 +6,17 @@
  *
  * Every failure answers in the gateway's `<Error>` shape, as STS's do.
  */
+
 import { createHash } from 'node:crypto';
 import type { TypedObject } from '../codec/typed.js';
 import { isRecord } from '../codec/typed.js';
+import type { Format } from '../protocol/rpc.js';
 import { formatArn, parseArn } from './arn.js';
 import { EmulatorError, failure } from './errors.js';
 import {
   type Answer,
   type AnswerContext,
-  type Format,
-  gatewayError,
+  alibabaGatewayError,
   newRequestId,
   success,
 } from './respond.js';
@@ -75,6 +76,7 @@ export function isRoleArn(text: string): boolean {
 /**
  * Throws a RangeError naming what is wrong with STS options, `accessKeyIds` being the emulator's
  * AccessKeys (a role naming another would silently refuse everyone).
+ * @throws RangeError naming the option that is wrong
  */
 export function checkStsOptions(options: StsOptions, accessKeyIds: readonly string[]): void {
   const min = options.minDurationSeconds ?? STS_MIN_DURATION;
@@ -132,7 +134,7 @@ export class StsService implements Service {
   }
 
   internalFailure(format: Format): Answer {
-    return gatewayError(failure('InternalFailure'), this.context(format));
+    return alibabaGatewayError(failure('InternalFailure'), this.context(format));
   }
 
   async answer(incoming: Incoming, format: Format): Promise<Answer> {
@@ -144,7 +146,7 @@ export class StsService implements Service {
     } catch (error) {
       const failed =
         error instanceof EmulatorError ? error : failure('InternalFailure', undefined, error);
-      return gatewayError(failed, ctx);
+      return alibabaGatewayError(failed, ctx);
     }
   }
 

@@ -21,7 +21,10 @@ export interface KeyRate {
 const positive = (value: unknown): value is number =>
   typeof value === 'number' && Number.isFinite(value) && value > 0;
 
-/** Throws a RangeError naming `name` unless `options` is a usable rate. */
+/**
+ * Throws a RangeError naming `name` unless `options` is a usable rate.
+ * @throws RangeError naming the option that is wrong
+ */
 export function checkThrottle(options: ThrottleOptions, name: string): void {
   if (!positive(options.requestsPerSecond)) {
     throw new RangeError(`${name}.requestsPerSecond must be a number above 0`);

@@ -5,6 +5,7 @@
  * a separate, later step, as RAM's is: the server throttles in between.
  */
 import { NonceWindow } from '../protocol/nonces.js';
+import type { Format } from '../protocol/rpc.js';
 import { parseAuthorizationV3 } from '../protocol/sign-v3.js';
 import {
   SignatureRejected,
@@ -14,7 +15,7 @@ import {
   verifySignature,
 } from '../protocol/verify.js';
 import { EmulatorError, failure } from './errors.js';
-import { type Format, formatOf } from './respond.js';
+import { formatOf } from './respond.js';
 
 export type { SignatureVersion } from '../protocol/verify.js';
 

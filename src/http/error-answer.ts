@@ -9,6 +9,7 @@
  * (LOG_LIMITS): what the upstream or the caller sent can make a line neither leak nor grow.
  */
 import { renderEnvelope } from '../codec/render.js';
+import { isRecord } from '../codec/typed.js';
 import { type ErrorOrigin, gatewayError, KmsError, toEnvelope } from '../kms/envelope.js';
 import type { CodeSpelling } from '../kms/errors.js';
 import { bounded, lastFour, SECRET_FIELDS } from '../kms/redact.js';
@@ -16,7 +17,7 @@ import { createScrubber, type Scrubber, type SecretSet } from '../kms/scrub.js';
 import type { Params } from '../protocol/rpc.js';
 import { DEFAULT_JSON, type Negotiated, negotiate } from './negotiate.js';
 import type { HttpRequest } from './request.js';
-import { type GatewayResult, gatewayResult } from './response.js';
+import { type ApiGatewayResult, apiGatewayResult } from './response.js';
 
 /** What the upstream call did, as far as it got (the proxy's trace). */
 export interface UpstreamFacts {
@@ -66,7 +67,7 @@ export interface FailureSummary {
 }
 
 export interface NormalizedFailure {
-  readonly response: GatewayResult;
+  readonly response: ApiGatewayResult;
   /** in the order to write them */
   readonly lines: readonly LogLine[];
   readonly summary: FailureSummary;
@@ -189,9 +190,9 @@ function cleaned(fields: Record<string, unknown>, scrub: Scrubber): Record<strin
       value.forEach((_, i) => {
         visit(value, i, max);
       });
-    } else if (typeof value === 'object' && value !== null) {
+    } else if (isRecord(value)) {
       for (const child of Object.keys(value)) {
-        visit(value as Record<string, unknown>, child, LIMIT_OF[child] ?? LOG_LIMITS.short);
+        visit(value, child, LIMIT_OF[child] ?? LOG_LIMITS.short);
       }
     }
   };
@@ -277,7 +278,7 @@ export function normalizeFailure(
     gatewayHost: state?.http?.domainName ?? 'localhost',
     spelling: options.spelling,
   });
-  const response = gatewayResult(
+  const response = apiGatewayResult(
     envelope.HttpStatus,
     renderEnvelope(envelope, negotiated.format),
     negotiated.mediaType,
@@ -324,6 +325,6 @@ export const FALLBACK_SUMMARY: FailureSummary = {
 };
 
 /** The answer when normalizing itself failed: a fixed InternalFailure envelope. */
-export function fallbackAnswer(): GatewayResult {
-  return gatewayResult(500, FALLBACK_BODY, DEFAULT_JSON.mediaType, '');
+export function fallbackAnswer(): ApiGatewayResult {
+  return apiGatewayResult(500, FALLBACK_BODY, DEFAULT_JSON.mediaType, '');
 }

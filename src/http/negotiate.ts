@@ -3,12 +3,13 @@
  * q-values, most specific range wins, parameters such as charset ignored), else JSON.
  */
 
-export type ResponseFormat = 'JSON' | 'XML';
+import type { Format } from '../protocol/rpc.js';
+
 export type MediaType = 'application/json' | 'application/xml' | 'text/xml';
 export type FormatSource = 'Format' | 'Accept' | 'default';
 
 export interface Negotiated {
-  readonly format: ResponseFormat;
+  readonly format: Format;
   readonly mediaType: MediaType;
   readonly source: FormatSource;
 }
@@ -25,7 +26,7 @@ export type Negotiation =
 
 /** In the server's order of preference, which breaks ties between equally acceptable types. */
 const OFFERED: readonly MediaType[] = ['application/json', 'application/xml', 'text/xml'];
-const FORMAT_OF: Record<MediaType, ResponseFormat> = {
+const FORMAT_OF: Record<MediaType, Format> = {
   'application/json': 'JSON',
   'application/xml': 'XML',
   'text/xml': 'XML',

@@ -8,6 +8,7 @@
  * place, and a lone surrogate cannot be signed), and the caps of `limits.ts` hold before any work
  * is done. Every refusal is 400 ParseRequestParameterException, with the reason in the log.
  */
+import { isRecord } from '../codec/typed.js';
 import { gatewayError, type KmsError } from '../kms/envelope.js';
 import type { Params } from '../protocol/rpc.js';
 import { MAX_BODY_BYTES, MAX_JSON_DEPTH, MAX_PARAMETERS, MAX_QUERY_CHARS } from './limits.js';
@@ -99,7 +100,7 @@ function jsonPairs(text: string, counted: number): [string, string][] {
   } catch (error) {
     throw badRequest('malformed JSON body', error);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+  if (!isRecord(value)) {
     throw badRequest('JSON body that is not an object');
   }
   const entries = Object.entries(value);

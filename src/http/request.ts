@@ -6,7 +6,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from 'aws-lambda';
 import { percentEncode } from '../protocol/percent-encode.js';
 import { MAX_BODY_BYTES, MAX_PARAMETERS, MAX_QUERY_CHARS } from './limits.js';
 
-export type GatewayEvent = APIGatewayProxyEvent | APIGatewayProxyEventV2;
+export type ApiGatewayEvent = APIGatewayProxyEvent | APIGatewayProxyEventV2;
 
 export interface HttpRequest {
   /** upper case */
@@ -45,7 +45,7 @@ function iamPrincipalOf(requestContext: unknown): string | undefined {
   return typeof arn === 'string' && arn !== '' ? arn : undefined;
 }
 
-const isV2 = (event: GatewayEvent): event is APIGatewayProxyEventV2 =>
+const isV2 = (event: ApiGatewayEvent): event is APIGatewayProxyEventV2 =>
   (event as APIGatewayProxyEventV2).version === '2.0';
 
 /** A header whose value is not a string is no header API Gateway sends: it is left out. */
@@ -137,7 +137,7 @@ function tooLarge(body: { tooLarge: boolean }, query: boolean): HttpRequest['too
  * @throws TypeError when the event is not one API Gateway sends (no method, a body that is not
  *   text): a 500, as for any event nothing can read
  */
-export function toHttpRequest(event: GatewayEvent, lambdaRequestId: string): HttpRequest {
+export function toHttpRequest(event: ApiGatewayEvent, lambdaRequestId: string): HttpRequest {
   if (isV2(event)) {
     const headers = lowerCaseHeaders(event.headers);
     const body = bodyOf(event.body, event.isBase64Encoded);

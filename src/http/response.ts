@@ -1,7 +1,7 @@
 /** The HTTP answer API Gateway returns to the caller, with the headers every answer carries. */
 import type { MediaType } from './negotiate.js';
 
-export interface GatewayResult {
+export interface ApiGatewayResult {
   statusCode: number;
   headers: Record<string, string>;
   body: string;
@@ -26,12 +26,12 @@ export const isHeaderValue = (value: string, max: number): boolean =>
  * `x-acs-request-id` header carries it only when it is a valid header value of bounded length
  * (an upstream's RequestId is whatever the upstream sent).
  */
-export function gatewayResult(
+export function apiGatewayResult(
   status: number,
   body: string,
   mediaType: MediaType,
   requestId: string,
-): GatewayResult {
+): ApiGatewayResult {
   const headers: Record<string, string> = {
     'content-type': `${mediaType}; charset=utf-8`,
     // The format can follow Accept, so shared caches must key on it.

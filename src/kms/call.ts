@@ -105,6 +105,10 @@ function knownNames(spec: ActionSpec): ReadonlyMap<string, string> {
   return names;
 }
 
+/**
+ * @throws KmsError UnsupportedHTTPMethod, MissingParameter or InvalidParameter (Action, Version),
+ *   Forbidden.NoPermission for an action outside `allowedActions`
+ */
 export function checkCall(
   method: string,
   params: Params,

@@ -5,7 +5,7 @@
  * pre-signed URL for curl instead. Exits 1 when the answer is an error.
  */
 import { DEMO_CALLER_KEY } from './demo.js';
-import { type Params, presignedUrl, signedPost } from './signed-call.js';
+import { presignedUrl, signedPost } from './signed-call.js';
 
 const USAGE =
   'usage: npm run call -- <Action> [Name=Value ...] [--format JSON|XML] [--v3] [--url]\n' +
@@ -17,7 +17,7 @@ function fail(message: string): never {
 }
 
 const args = process.argv.slice(2);
-const params: Params = {};
+const params: Record<string, string> = {};
 let asUrl = false;
 let version: 'v1' | 'v3' = 'v1';
 for (let i = 0; i < args.length; i++) {

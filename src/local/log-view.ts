@@ -4,6 +4,7 @@
  * KMS_LOG_JSON=true, every JSON line raw, as Lambda writes it. Pure: the caller says whether
  * stdout is a terminal.
  */
+import { isRecord } from '../codec/typed.js';
 
 export type LogView = 'readable' | 'json';
 
@@ -47,9 +48,6 @@ const STANDARD = new Set([
   'xray_trace_id',
   'correlation_id',
 ]);
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** HH:MM:SS of a log line's timestamp, in local time; the text as given when it is none. */
 function timeOf(timestamp: unknown): string {

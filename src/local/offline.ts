@@ -30,6 +30,9 @@ export interface OfflineGateway {
   stop(): Promise<void>;
 }
 
+/**
+ * @throws Error when serverless-offline does not start, with the tail of its output
+ */
 export async function startOffline(options: OfflineOptions): Promise<OfflineGateway> {
   // Each gateway bundles into its own folder, so several can run at once.
   const workDir = mkdtempSync(join(PROJECT_ROOT, '.esbuild-'));

@@ -5,12 +5,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Credentials } from '../protocol/credentials.js';
 import { canonicalQuery } from '../protocol/percent-encode.js';
-import { API_VERSION } from '../protocol/rpc.js';
+import { API_VERSION, type Params } from '../protocol/rpc.js';
 import { signV1 } from '../protocol/sign-v1.js';
 import { signV3 } from '../protocol/sign-v3.js';
 import { alibabaTimestamp } from '../protocol/timestamp.js';
-
-export type Params = Record<string, string>;
 
 /** What a signature is made of besides the key: fresh unless a test fixes them. */
 export interface SigningOptions {

@@ -1,14 +1,17 @@
 /** after/onError: one INFO line per request when KMS_ACCESS_LOG=true; no parameters, no bodies. */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { MiddlewareObj, Request } from '@middy/core';
-import type { GatewayEvent } from '../http/request.js';
-import type { GatewayResult } from '../http/response.js';
-import type { KmsContext } from './state.js';
+import type { ApiGatewayEvent } from '../http/request.js';
+import type { ApiGatewayResult } from '../http/response.js';
+import type { KmsContext } from '../request-state.js';
 
 export function accessLog(
   logger: Logger,
-): MiddlewareObj<GatewayEvent, GatewayResult, Error, KmsContext> {
-  const line = ({ context, response }: Request<GatewayEvent, GatewayResult, Error, KmsContext>) => {
+): MiddlewareObj<ApiGatewayEvent, ApiGatewayResult, Error, KmsContext> {
+  const line = ({
+    context,
+    response,
+  }: Request<ApiGatewayEvent, ApiGatewayResult, Error, KmsContext>) => {
     const state = context.kms;
     logger.info('kms request', {
       action: state?.call?.action ?? state?.params?.Action,

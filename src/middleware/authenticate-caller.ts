@@ -9,11 +9,11 @@ import type { CallerStore } from '../callers/caller-store.js';
 import type { NonceStore } from '../callers/nonce-store.js';
 import { UNRESTRICTED } from '../callers/policy.js';
 import type { CallerAuth } from '../config.js';
-import type { GatewayEvent } from '../http/request.js';
-import type { GatewayResult } from '../http/response.js';
+import type { ApiGatewayEvent } from '../http/request.js';
+import type { ApiGatewayResult } from '../http/response.js';
 import { checkRoute } from '../kms/call.js';
 import { gatewayError } from '../kms/envelope.js';
-import type { KmsContext } from './state.js';
+import type { KmsContext } from '../request-state.js';
 
 export interface AuthenticateCallerOptions {
   readonly auth: CallerAuth;
@@ -27,9 +27,14 @@ export interface AuthenticateCallerOptions {
 /** How long a request may wait for the callers directory or the nonce store. */
 const LOOKUP_TIMEOUT_MS = 3_000;
 
+/**
+ * Who is calling, by KMS_CALLER_AUTH; its `before` rejects as `@throws` says.
+ * @throws KmsError the documented refusal (see `authenticateSignature`), 500 InternalFailure
+ *   when no callers directory can be read
+ */
 export function authenticateCaller(
   options: AuthenticateCallerOptions,
-): MiddlewareObj<GatewayEvent, GatewayResult, Error, KmsContext> {
+): MiddlewareObj<ApiGatewayEvent, ApiGatewayResult, Error, KmsContext> {
   // Before-middlewares run outside Middy's early-timeout guard: every wait here is bounded.
   const lookupSignal = (context: KmsContext) => {
     const remaining = context.getRemainingTimeInMillis?.() ?? LOOKUP_TIMEOUT_MS;
@@ -44,6 +49,7 @@ export function authenticateCaller(
       throw gatewayError('InternalFailure', {
         origin: 'internal',
         reason: `callers directory: ${(error as Error).message}`,
+        cause: error,
       });
     }
   };

@@ -6,11 +6,11 @@ import type { MiddlewareObj } from '@middy/core';
 import { authorizeCall as authorize } from '../callers/authorize.js';
 import type { Config } from '../config.js';
 import { upstreamDeadline, upstreamTrace } from '../deadline.js';
-import type { GatewayEvent } from '../http/request.js';
-import type { GatewayResult } from '../http/response.js';
+import type { ApiGatewayEvent } from '../http/request.js';
+import type { ApiGatewayResult } from '../http/response.js';
+import type { KmsContext } from '../request-state.js';
 import { createKeyResolver } from '../upstream/key-resolver.js';
 import type { KmsClient } from '../upstream/kms-client.js';
-import type { KmsContext } from './state.js';
 
 export interface AuthorizeCallOptions {
   readonly config: Config;
@@ -20,7 +20,7 @@ export interface AuthorizeCallOptions {
 
 export function authorizeCall(
   options: AuthorizeCallOptions,
-): MiddlewareObj<GatewayEvent, GatewayResult, Error, KmsContext> {
+): MiddlewareObj<ApiGatewayEvent, ApiGatewayResult, Error, KmsContext> {
   return {
     before: async ({ context }) => {
       const { caller, call, http } = context.kms;

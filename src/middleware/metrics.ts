@@ -26,8 +26,8 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { MiddlewareObj, Request } from '@middy/core';
 import type { FailureSummary } from '../http/error-answer.js';
-import type { GatewayEvent } from '../http/request.js';
-import type { GatewayResult } from '../http/response.js';
+import type { ApiGatewayEvent } from '../http/request.js';
+import type { ApiGatewayResult } from '../http/response.js';
 import { ACTIONS, METADATA_ERROR_STATUS } from '../kms/actions.generated.js';
 import {
   DOCUMENTED_ERRORS,
@@ -36,7 +36,7 @@ import {
   SERVICE_ERRORS,
   statusOfCode,
 } from '../kms/errors.js';
-import type { KmsContext, RequestState } from './state.js';
+import type { KmsContext, RequestState } from '../request-state.js';
 
 export const METRICS_NAMESPACE = 'KmsNormalizer';
 export const METRICS_SERVICE = 'kms-normalizer';
@@ -137,8 +137,8 @@ export interface OperatorMetricsOptions {
   readonly serviceName?: string | undefined;
 }
 
-type KmsRequest = Request<GatewayEvent, GatewayResult, Error, KmsContext>;
-type Middleware = MiddlewareObj<GatewayEvent, GatewayResult, Error, KmsContext>;
+type KmsRequest = Request<ApiGatewayEvent, ApiGatewayResult, Error, KmsContext>;
+type Middleware = MiddlewareObj<ApiGatewayEvent, ApiGatewayResult, Error, KmsContext>;
 
 /**
  * Powertools' logMetrics (cold start, flush after the answer) and the recorder, in that order:

@@ -16,12 +16,12 @@ import {
   normalizeFailure,
   requestSecrets,
 } from '../http/error-answer.js';
-import type { GatewayEvent } from '../http/request.js';
-import type { GatewayResult } from '../http/response.js';
+import type { ApiGatewayEvent } from '../http/request.js';
+import type { ApiGatewayResult } from '../http/response.js';
 import type { CodeSpelling } from '../kms/errors.js';
 import { lastFour, maskRequestSecrets } from '../log.js';
 import { heldSecrets } from '../protocol/held-secrets.js';
-import type { KmsContext, RequestState } from './state.js';
+import type { KmsContext, RequestState } from '../request-state.js';
 
 /**
  * The request state as the core reads it, with the caller as the log names it: a caller key by
@@ -62,7 +62,7 @@ export interface NormalizeErrorOptions {
   readonly configSecrets: readonly string[];
 }
 
-type KmsRequest = Request<GatewayEvent, GatewayResult, Error, KmsContext>;
+type KmsRequest = Request<ApiGatewayEvent, ApiGatewayResult, Error, KmsContext>;
 
 /** Leaves what was answered in the request state (a request refused unread gets one). */
 function remember(request: KmsRequest, summary: FailureSummary): void {
@@ -72,7 +72,7 @@ function remember(request: KmsRequest, summary: FailureSummary): void {
 
 export function normalizeError(
   options: NormalizeErrorOptions,
-): MiddlewareObj<GatewayEvent, GatewayResult, Error, KmsContext> {
+): MiddlewareObj<ApiGatewayEvent, ApiGatewayResult, Error, KmsContext> {
   const { logger } = options;
   const stateOf = (request: KmsRequest) =>
     failureState(request.context.kms as RequestState | undefined);

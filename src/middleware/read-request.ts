@@ -5,19 +5,24 @@
 import type { MiddlewareObj } from '@middy/core';
 import { checkForwardable } from '../http/forwardable.js';
 import { decodeParams, queryParams } from '../http/params.js';
-import { type GatewayEvent, toHttpRequest } from '../http/request.js';
-import type { GatewayResult } from '../http/response.js';
+import { type ApiGatewayEvent, toHttpRequest } from '../http/request.js';
+import type { ApiGatewayResult } from '../http/response.js';
 import { isV3Request, refuseV3Passthrough, withV3Headers } from '../http/v3-headers.js';
-import type { KmsContext } from './state.js';
+import type { KmsContext } from '../request-state.js';
 
 export interface ReadRequestOptions {
   /** `sign` reads V3 headers; `passthrough` refuses V3; undefined (bad config) does neither */
   readonly mode: 'sign' | 'passthrough' | undefined;
 }
 
+/**
+ * The request, translated once: its `before` throws as `@throws` says.
+ * @throws KmsError what `decodeParams` throws for a body or query that cannot be read; in
+ *   passthrough mode, the refusal of a V3 request or of a query that cannot be forwarded as is
+ */
 export function readRequest(
   options: ReadRequestOptions,
-): MiddlewareObj<GatewayEvent, GatewayResult, Error, KmsContext> {
+): MiddlewareObj<ApiGatewayEvent, ApiGatewayResult, Error, KmsContext> {
   return {
     before: ({ event, context }) => {
       const http = toHttpRequest(event, context.awsRequestId);

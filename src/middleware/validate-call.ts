@@ -1,9 +1,9 @@
 /** before: method, Action, allow-list, required and typed parameters, before any upstream call. */
 import type { MiddlewareObj } from '@middy/core';
-import type { GatewayEvent } from '../http/request.js';
-import type { GatewayResult } from '../http/response.js';
+import type { ApiGatewayEvent } from '../http/request.js';
+import type { ApiGatewayResult } from '../http/response.js';
 import { checkCall } from '../kms/call.js';
-import type { KmsContext } from './state.js';
+import type { KmsContext } from '../request-state.js';
 
 export interface ValidateCallOptions {
   readonly allowedActions: ReadonlySet<string> | undefined;
@@ -11,7 +11,7 @@ export interface ValidateCallOptions {
 
 export function validateCall(
   options: ValidateCallOptions,
-): MiddlewareObj<GatewayEvent, GatewayResult, Error, KmsContext> {
+): MiddlewareObj<ApiGatewayEvent, ApiGatewayResult, Error, KmsContext> {
   return {
     before: ({ context }) => {
       const { http, params } = context.kms;

@@ -6,6 +6,12 @@
 /** KMS's API version; the actions table (`kms/actions.generated.ts`) is generated for it. */
 export const API_VERSION = '2016-01-20';
 
+/**
+ * The two body formats of an RPC answer, named by the `Format` parameter: what the caller asks
+ * for, what the gateway asks KMS for, what an answer turns out to be.
+ */
+export type Format = 'JSON' | 'XML';
+
 /** RPC parameters by name, decoded: the query merged with a form body. */
 export type Params = Readonly<Record<string, string>>;
 

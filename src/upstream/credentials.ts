@@ -14,6 +14,7 @@
  * CredentialsExpired (503: it may pass), and a renewal is tried again at most every few seconds.
  */
 import { type SecretReader, SecretUnavailable, secretReader } from '../aws/secrets-manager.js';
+import { isRecord } from '../codec/typed.js';
 import type { CredentialSource, KeySource, RoleSource } from '../config.js';
 import type { Credentials } from '../protocol/credentials.js';
 import { holdCredentials } from '../protocol/held-secrets.js';
@@ -245,18 +246,19 @@ const reasonOf = (error: unknown): string =>
       : 'credentials lookup failed';
 
 function fromSecretString(secret: string): { credentials: Credentials; expiresAt: number } {
-  let value: Record<string, unknown>;
+  let value: unknown;
   try {
-    value = JSON.parse(secret) as Record<string, unknown>;
+    value = JSON.parse(secret);
   } catch (error) {
     throw new CredentialsUnavailable('the credentials secret is not JSON', { cause: error });
   }
-  if (typeof value !== 'object' || value === null) {
+  if (!isRecord(value)) {
     throw new CredentialsUnavailable('the credentials secret is not a JSON object');
   }
+  const fields = value;
   const pick = (...names: string[]) => {
     for (const name of names)
-      if (typeof value[name] === 'string' && value[name]) return value[name];
+      if (typeof fields[name] === 'string' && fields[name]) return fields[name];
     return undefined;
   };
   const accessKeyId = pick('AccessKeyId', 'ALIBABA_CLOUD_ACCESS_KEY_ID');

@@ -16,19 +16,11 @@ import { API_VERSION, V1_SIGNING_PARAMS } from '../protocol/rpc.js';
 import { signV1 } from '../protocol/sign-v1.js';
 import { signV3 } from '../protocol/sign-v3.js';
 import { alibabaTimestamp } from '../protocol/timestamp.js';
+import type { UpstreamTrace } from '../request-state.js';
 import { readAnswer } from './answer.js';
 import type { CredentialProvider } from './credentials.js';
 import { CredentialsExpired, CredentialsUnavailable } from './credentials.js';
 import { type HttpClient, type OutgoingRequest, TransportError } from './http-client.js';
-
-/** What happened upstream, filled in as it happens: the error log line reads it. */
-export interface UpstreamTrace {
-  host: string;
-  attempts: number;
-  latencyMs: number;
-  status?: number;
-  contentType?: string;
-}
 
 export interface KmsClientDeps {
   readonly config: Config;
@@ -96,6 +88,11 @@ async function credentialsBy(provider: CredentialProvider, deadline: number) {
   }
 }
 
+/**
+ * The KMS call for one request; the returned function rejects as `@throws` says.
+ * @throws KmsError for every failure: the upstream's error as KMS said it, 503 for a transport
+ *   failure or the deadline, 500 InternalFailure for credentials that cannot be had
+ */
 export function createKmsClient(deps: KmsClientDeps) {
   const { config, http } = deps;
   const random = deps.random ?? Math.random;

@@ -5,6 +5,7 @@
  * kept, and no failure names more than a code and a status.
  */
 import { randomUUID } from 'node:crypto';
+import { isRecord } from '../codec/typed.js';
 import type { Credentials } from '../protocol/credentials.js';
 import { canonicalQuery } from '../protocol/percent-encode.js';
 import { signV1 } from '../protocol/sign-v1.js';
@@ -46,9 +47,7 @@ const text = (value: unknown): value is string => typeof value === 'string' && v
 function parse(body: Buffer): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(body.toString('utf8'));
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined;
+    return isRecord(value) ? value : undefined;
   } catch {
     return undefined;
   }

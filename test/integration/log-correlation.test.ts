@@ -5,9 +5,9 @@
  */
 import type { Context } from 'aws-lambda';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { GatewayResult } from '../../src/http/response.js';
+import type { ApiGatewayResult } from '../../src/http/response.js';
 
-type Handler = (event: unknown, context: Context) => Promise<GatewayResult>;
+type Handler = (event: unknown, context: Context) => Promise<ApiGatewayResult>;
 let handler: Handler;
 
 const saved = { ...process.env };

@@ -17,6 +17,7 @@ import { XMLValidator } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MAX_BODY_BYTES, MAX_PARAMETERS } from '../../src/http/limits.js';
 import { ACTIONS } from '../../src/kms/actions.generated.js';
+import type { Format } from '../../src/protocol/rpc.js';
 import {
   captureLogs,
   type Handler,
@@ -609,7 +610,7 @@ const STACK_FRAME = /\bat [^\n]*[(/][^\n]*:\d+:\d+|\.ts:\d+|node:internal/;
 const asciiUpper = (s: string) => s.replace(/[a-z]/g, (c) => c.toUpperCase());
 
 /** The format the query's Format asks for, when the query is plain enough to tell. */
-function formatAskedBy(rawQuery: string): 'JSON' | 'XML' | undefined {
+function formatAskedBy(rawQuery: string): Format | undefined {
   let format: string | undefined;
   for (const pair of rawQuery.split('&')) {
     const eq = pair.indexOf('=');
@@ -634,7 +635,7 @@ async function check(
   event: unknown,
   remainingMs: number,
   secrets: readonly string[],
-  asked: 'JSON' | 'XML' | undefined,
+  asked: Format | undefined,
 ): Promise<void> {
   logs.length = 0;
   const started = Date.now();
@@ -720,7 +721,7 @@ describe('the whole handler, fuzzed', () => {
       fc.asyncProperty(plausibleEvent, upstreamAnswer, planted, async (e, answer, values) => {
         const secrets = secretsOf(values.slice(0, e.secrets.length), e.mode);
         delivery = answerOf(answer, secrets);
-        const asked = e.format === undefined ? undefined : (asciiUpper(e.format) as 'JSON' | 'XML');
+        const asked = e.format === undefined ? undefined : (asciiUpper(e.format) as Format);
         await check(handlers[e.mode], plausibleEventOf(e, values), e.remainingMs, secrets, asked);
       }),
       settings,

@@ -6,9 +6,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { vi } from 'vitest';
-import type { GatewayResult } from '../../src/http/response.js';
+import type { ApiGatewayResult } from '../../src/http/response.js';
 
-export type Handler = (event: unknown, context: Context) => Promise<GatewayResult>;
+export type Handler = (event: unknown, context: Context) => Promise<ApiGatewayResult>;
 
 /**
  * Imports a fresh handler with `env` added to the environment. The caller restores

@@ -4,14 +4,14 @@
  */
 import type { Request } from '@middy/core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { GatewayEvent } from '../../src/http/request.js';
-import { type GatewayResult, gatewayResult } from '../../src/http/response.js';
+import type { ApiGatewayEvent } from '../../src/http/request.js';
+import { type ApiGatewayResult, apiGatewayResult } from '../../src/http/response.js';
 import { createLogger } from '../../src/log.js';
 import { accessLog } from '../../src/middleware/access-log.js';
-import type { KmsContext, RequestState } from '../../src/middleware/state.js';
+import type { KmsContext, RequestState } from '../../src/request-state.js';
 import { type CapturedLogs, captureLogs } from '../support/logs.js';
 
-type MiddyRequest = Request<GatewayEvent, GatewayResult, Error, KmsContext>;
+type MiddyRequest = Request<ApiGatewayEvent, ApiGatewayResult, Error, KmsContext>;
 
 /** Fields every Powertools line has; the rest is what the access log chose to write. */
 const STANDARD = ['level', 'message', 'timestamp', 'service', 'sampling_rate'];
@@ -26,7 +26,7 @@ afterEach(() => {
   vi.unstubAllEnvs();
 });
 
-function request(kms: RequestState | undefined, response: GatewayResult | undefined) {
+function request(kms: RequestState | undefined, response: ApiGatewayResult | undefined) {
   return {
     event: {},
     context: { awsRequestId: 'lambda-1', ...(kms ? { kms } : {}) },
@@ -37,7 +37,7 @@ function request(kms: RequestState | undefined, response: GatewayResult | undefi
 }
 
 const answered = (status: number, requestId: string) =>
-  gatewayResult(status, '{"Plaintext":"c2VjcmV0"}', 'application/json', requestId);
+  apiGatewayResult(status, '{"Plaintext":"c2VjcmV0"}', 'application/json', requestId);
 
 describe('access log', () => {
   it('after a success: one INFO line with the action, status, format, timing and attempts', async () => {

@@ -130,6 +130,7 @@ describe('credentials from AWS Secrets Manager', () => {
 
   it.each([
     ['not JSON', 'AccessKeyId=LTAI', 'the credentials secret is not JSON'],
+    ['that is a JSON array', '[]', 'the credentials secret is not a JSON object'],
     [
       'without the AccessKey fields',
       JSON.stringify({ user: 'x' }),

@@ -10,6 +10,7 @@ import { checkCall } from '../../src/kms/call.js';
 import { KmsError } from '../../src/kms/envelope.js';
 import { signatureV1 } from '../../src/protocol/sign-v1.js';
 import { canonicalRequestV3, signatureV3 } from '../../src/protocol/sign-v3.js';
+import type { UpstreamTrace } from '../../src/request-state.js';
 import type { CredentialProvider } from '../../src/upstream/credentials.js';
 import {
   CredentialsExpired,
@@ -17,7 +18,7 @@ import {
   createCredentialProvider,
 } from '../../src/upstream/credentials.js';
 import { createHttpClient } from '../../src/upstream/http-client.js';
-import { createKmsClient, type UpstreamTrace } from '../../src/upstream/kms-client.js';
+import { createKmsClient } from '../../src/upstream/kms-client.js';
 import {
   type LocalSecretsManager,
   sdkEnv,

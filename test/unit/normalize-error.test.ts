@@ -5,15 +5,15 @@
  */
 import type { MiddlewareObj, Request } from '@middy/core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { GatewayEvent } from '../../src/http/request.js';
-import type { GatewayResult } from '../../src/http/response.js';
+import type { ApiGatewayEvent } from '../../src/http/request.js';
+import type { ApiGatewayResult } from '../../src/http/response.js';
 import { gatewayError, KmsError } from '../../src/kms/envelope.js';
 import { createLogger } from '../../src/log.js';
 import { normalizeError } from '../../src/middleware/normalize-error.js';
-import type { KmsContext, RequestState } from '../../src/middleware/state.js';
+import type { KmsContext, RequestState } from '../../src/request-state.js';
 import { type CapturedLogs, captureLogs } from '../support/logs.js';
 
-type MiddyRequest = Request<GatewayEvent, GatewayResult, Error, KmsContext>;
+type MiddyRequest = Request<ApiGatewayEvent, ApiGatewayResult, Error, KmsContext>;
 
 const UPSTREAM_HOST = 'kms.cn-hangzhou.aliyuncs.com';
 const GATEWAY_DOMAIN = 'abc.execute-api.eu-west-1.amazonaws.com';
@@ -56,7 +56,7 @@ afterEach(() => {
 
 function middleware(
   options: { spelling?: 'documented' | 'corrected'; logger?: unknown } = {},
-): MiddlewareObj<GatewayEvent, GatewayResult, Error, KmsContext> {
+): MiddlewareObj<ApiGatewayEvent, ApiGatewayResult, Error, KmsContext> {
   return normalizeError({
     logger: (options.logger ?? createLogger()) as never,
     mode: 'sign',
@@ -70,7 +70,7 @@ async function answer(
   error: unknown,
   kms: RequestState | undefined,
   options: Parameters<typeof middleware>[0] = {},
-): Promise<GatewayResult> {
+): Promise<ApiGatewayResult> {
   const request = {
     event: {},
     context: { awsRequestId: 'lambda-request-1', ...(kms ? { kms } : {}) },

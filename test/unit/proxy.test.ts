@@ -4,11 +4,13 @@
  * rendered in the negotiated format. Real KMS client, scripted upstream over HTTP.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { NotRepresentableAsXml } from '../../src/codec/xml-write.js';
 import { loadConfig } from '../../src/config.js';
 import { checkCall } from '../../src/kms/call.js';
 import { KmsError } from '../../src/kms/envelope.js';
-import type { KmsContext } from '../../src/middleware/state.js';
+import type { Format } from '../../src/protocol/rpc.js';
 import { createProxy } from '../../src/proxy.js';
+import type { KmsContext } from '../../src/request-state.js';
 import { createCredentialProvider } from '../../src/upstream/credentials.js';
 import { createHttpClient } from '../../src/upstream/http-client.js';
 import { createKmsClient, type Invocation } from '../../src/upstream/kms-client.js';
@@ -50,7 +52,7 @@ function proxyWith(env: Record<string, string> = {}) {
   return { proxy, seen };
 }
 
-function context(remainingMs: number | undefined, format: 'JSON' | 'XML' = 'JSON'): KmsContext {
+function context(remainingMs: number | undefined, format: Format = 'JSON'): KmsContext {
   const until = Date.now() + (remainingMs ?? 0);
   return {
     awsRequestId: 'lambda-1',
@@ -159,6 +161,7 @@ describe('the answer', () => {
     expect((error as KmsError).message).toMatch(
       /^Internal Failure\. The upstream response cannot be written as XML: .+\.$/,
     );
+    expect((error as KmsError).cause).toBeInstanceOf(NotRepresentableAsXml);
   });
 
   it('an incomplete request state is a bug, not a call', async () => {

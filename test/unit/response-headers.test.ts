@@ -1,6 +1,6 @@
 /** The headers every answer carries, success or error, whatever the format. */
 import { describe, expect, it } from 'vitest';
-import { gatewayResult } from '../../src/http/response.js';
+import { apiGatewayResult } from '../../src/http/response.js';
 
 describe('response headers', () => {
   it.each([
@@ -8,7 +8,7 @@ describe('response headers', () => {
     ['application/xml', 404],
     ['text/xml', 503],
   ] as const)('%s, status %i', (mediaType, status) => {
-    const result = gatewayResult(status, 'body text', mediaType, 'REQ-123');
+    const result = apiGatewayResult(status, 'body text', mediaType, 'REQ-123');
     expect(result).toEqual({
       statusCode: status,
       headers: {

@@ -90,6 +90,8 @@ export interface RsaDecryptRequest {
 /**
  * RSAES-OAEP decryption with an ENCRYPT/DECRYPT RSA key (AsymmetricDecrypt, and ReEncrypt from
  * an asymmetric source). A blob that does not decrypt is InvalidCiphertext.
+ * @throws EmulatorError InvalidParameter for the algorithm, InvalidCiphertext for a blob that
+ *   does not decrypt
  */
 export function decryptWithRsa(
   state: EmulatorState,

@@ -6,7 +6,10 @@ import { failure } from '../errors.js';
 import type { Tag } from '../records.js';
 import { isRecord, jsonValue, type Params } from './params.js';
 
-/** `[{"TagKey":"k","TagValue":"v"}, …]`; undefined when absent. Values are checked by the state. */
+/**
+ * `[{"TagKey":"k","TagValue":"v"}, …]`; undefined when absent. Values are checked by the state.
+ * @throws EmulatorError InvalidParameter `name`
+ */
 export function tagList(params: Params, name: string): Tag[] | undefined {
   const value = jsonValue(params, name);
   if (value === undefined) return undefined;
@@ -19,7 +22,10 @@ export function tagList(params: Params, name: string): Tag[] | undefined {
   });
 }
 
-/** `["a","b"]`, at least one non-empty string; undefined when absent. */
+/**
+ * `["a","b"]`, at least one non-empty string; undefined when absent.
+ * @throws EmulatorError InvalidParameter `name`
+ */
 export function stringList(params: Params, name: string): string[] | undefined {
   const value = jsonValue(params, name);
   if (value === undefined) return undefined;
@@ -38,7 +44,10 @@ export interface Filter {
   readonly values: readonly string[];
 }
 
-/** `[{"Key":"KeyState","Values":["Enabled"]}, …]` with keys from `allowed`; [] when absent. */
+/**
+ * `[{"Key":"KeyState","Values":["Enabled"]}, …]` with keys from `allowed`; [] when absent.
+ * @throws EmulatorError InvalidParameter `name`
+ */
 export function filterList(params: Params, name: string, allowed: ReadonlySet<string>): Filter[] {
   const value = jsonValue(params, name);
   if (value === undefined) return [];

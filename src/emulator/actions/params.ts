@@ -14,6 +14,9 @@ export { isRecord };
 export const INT32_MAX = 2_147_483_647;
 const INTEGER = /^[+-]?\d{1,10}$/;
 
+/**
+ * @throws EmulatorError MissingParameter `name` when absent or empty
+ */
 export function required(params: Params, name: string): string {
   const value = params[name];
   if (value === undefined || value === '') throw failure('MissingParameter', name);
@@ -32,6 +35,9 @@ export interface IntegerRule {
   readonly max: number;
 }
 
+/**
+ * @throws EmulatorError MissingParameter `name` (no fallback), InvalidParameter out of range
+ */
 export function integer(params: Params, name: string, rule: IntegerRule): number {
   const text = optional(params, name);
   if (text === undefined) {
@@ -48,6 +54,7 @@ export function integer(params: Params, name: string, rule: IntegerRule): number
 /**
  * The `EncryptionContext` parameter (or another of that shape, by name): a JSON object string,
  * or, as the legacy Tea SDKs send maps, flattened into `EncryptionContext.<key>=<value>`.
+ * @throws EmulatorError InvalidParameter `name`
  */
 export function encryptionContext(
   params: Params,
@@ -78,7 +85,10 @@ export function page<T>(items: readonly T[], params: Params): { items: T[]; coun
   };
 }
 
-/** `true`/`false` in any case; undefined when absent. Anything else is InvalidParameter. */
+/**
+ * `true`/`false` in any case; undefined when absent. Anything else is InvalidParameter.
+ * @throws EmulatorError InvalidParameter `name`
+ */
 export function boolean(params: Params, name: string): boolean | undefined {
   const text = optional(params, name);
   if (text === undefined) return undefined;
@@ -87,18 +97,27 @@ export function boolean(params: Params, name: string): boolean | undefined {
   return lower === 'true';
 }
 
-/** A `true`/`false` parameter; absent or empty text means `fallback`. */
+/**
+ * A `true`/`false` parameter; absent or empty text means `fallback`.
+ * @throws EmulatorError InvalidParameter `name`
+ */
 export const flag = (params: Params, name: string, fallback: boolean): boolean =>
   boolean(params, name) ?? fallback;
 
-/** A required parameter holding strict base64 (a blob, a digest, a signature). */
+/**
+ * A required parameter holding strict base64 (a blob, a digest, a signature).
+ * @throws EmulatorError InvalidParameter `name` when not strict base64 or empty
+ */
 export function base64(params: Params, name: string): Buffer {
   const bytes = decodeBase64(required(params, name));
   if (!bytes || bytes.length === 0) throw failure('InvalidParameter', name);
   return bytes;
 }
 
-/** A parameter holding JSON text, parsed; undefined when absent. Bad JSON is InvalidParameter. */
+/**
+ * A parameter holding JSON text, parsed; undefined when absent. Bad JSON is InvalidParameter.
+ * @throws EmulatorError InvalidParameter `name`, caused by the parse error
+ */
 export function jsonValue(params: Params, name: string): unknown {
   const text = optional(params, name);
   if (text === undefined) return undefined;

@@ -3,14 +3,26 @@
  * once, by the middleware named beside it, and read by those after it.
  */
 import type { Context } from 'aws-lambda';
-import type { AnswerCheck } from '../callers/authorize.js';
-import type { Caller } from '../callers/caller.js';
-import type { FailureSummary } from '../http/error-answer.js';
-import type { Negotiated } from '../http/negotiate.js';
-import type { HttpRequest } from '../http/request.js';
-import type { RpcCall } from '../kms/call.js';
-import type { Params } from '../protocol/rpc.js';
-import type { UpstreamTrace } from '../upstream/kms-client.js';
+import type { AnswerCheck } from './callers/authorize.js';
+import type { Caller } from './callers/caller.js';
+import type { FailureSummary } from './http/error-answer.js';
+import type { Negotiated } from './http/negotiate.js';
+import type { HttpRequest } from './http/request.js';
+import type { RpcCall } from './kms/call.js';
+import type { Params } from './protocol/rpc.js';
+
+/**
+ * What happened upstream, filled in as it happens (by the KMS client and the policy look-ups): the
+ * error log line and the metrics read it. It lives with the request state, below `upstream/`, so
+ * the state and the deadline need nothing from the layer that fills it.
+ */
+export interface UpstreamTrace {
+  host: string;
+  attempts: number;
+  latencyMs: number;
+  status?: number;
+  contentType?: string;
+}
 
 export interface RequestState {
   readonly startedAt: number;
