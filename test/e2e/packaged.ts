@@ -4,7 +4,7 @@
  * (removed with the test file's temporary root).
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
@@ -67,24 +67,30 @@ export class PackageFailed extends Error {
 }
 
 /**
- * `npx serverless package` with these deploy-time variables (and nothing else from ours).
- * osls also touches the project's own `.serverless/` folder, whatever `--package` says: two test
- * files packaging at the same moment can remove it under each other (ENOENT on
- * serverless-state.json, seen once in 30 full runs). That race is the tool's, not the product's:
- * such a run is tried once more.
+ * `npx serverless package` with these deploy-time variables (and nothing else from ours), run
+ * in a service folder of its own: osls and serverless-esbuild write `.serverless/` and the
+ * bundle's work folder into the service folder whatever `--package` says, and two test files
+ * packaging at once in the project itself removed them under each other (ENOENT, or a run that
+ * never ended). The folder links to the project's files; only what the tools write is its own.
  */
-export async function pack(root: string, env: Record<string, string> = {}): Promise<Packaged> {
-  try {
-    return await packOnce(root, env);
-  } catch (error) {
-    const raced = error instanceof PackageFailed && /ENOENT[^\n]*\.serverless/.test(error.message);
-    if (!raced) throw error;
-    return packOnce(root, env);
-  }
+export function pack(root: string, env: Record<string, string> = {}): Promise<Packaged> {
+  return packOnce(root, env);
+}
+
+/** What `serverless package` reads from the project: files copied (osls will not take a link to its config), folders linked. */
+const SERVICE_FILES = ['serverless.yml', 'package.json', 'tsconfig.json'];
+const SERVICE_FOLDERS = ['node_modules', 'src', 'deploy'];
+
+function serviceFolder(root: string): string {
+  const service = mkdtempSync(join(root, 'service-'));
+  for (const name of SERVICE_FILES) copyFileSync(join(PROJECT_ROOT, name), join(service, name));
+  for (const name of SERVICE_FOLDERS) symlinkSync(join(PROJECT_ROOT, name), join(service, name));
+  return service;
 }
 
 function packOnce(root: string, env: Record<string, string>): Promise<Packaged> {
   const dir = mkdtempSync(join(root, 'variant-'));
+  const service = serviceFolder(root);
   return new Promise((resolve, reject) =>
     execFile(
       process.execPath,
@@ -95,20 +101,10 @@ function packOnce(root: string, env: Record<string, string>): Promise<Packaged> 
         dir,
       ],
       {
-        cwd: PROJECT_ROOT,
-        env: {
-          PATH: process.env.PATH ?? '',
-          HOME: root,
-          // Each package bundles in a folder of its own, so test files can package at once.
-          KMS_ESBUILD_DIR: `.esbuild-package-${dir.split('/').pop()}`,
-          ...env,
-        },
+        cwd: service,
+        env: { PATH: process.env.PATH ?? '', HOME: root, ...env },
       },
       (error, stdout, stderr) => {
-        rmSync(join(PROJECT_ROOT, `.esbuild-package-${dir.split('/').pop()}`), {
-          recursive: true,
-          force: true,
-        });
         if (error) return reject(new PackageFailed(`${stderr}\n${stdout}`));
         resolve({
           dir,
