@@ -20,9 +20,9 @@ export default defineConfig({
       exclude: ['src/local/start.ts', 'src/local/call.ts'],
       reporter: ['text-summary', 'json-summary'],
       reportsDirectory: 'coverage',
-      // The floor, just under what `npm test` measured (97.0 / 92.9 / 98.7 / 98.4 %): CI fails
+      // The floor, just under what `npm test` measured (97.0 / 93.0 / 98.2 / 98.5 %): CI fails
       // when coverage drops below it (README, "Tests and benchmarks").
-      thresholds: { statements: 96, branches: 92, functions: 98, lines: 97 },
+      thresholds: { statements: 96, branches: 92, functions: 97, lines: 97 },
     },
   },
 });
